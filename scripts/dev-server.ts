@@ -1,0 +1,92 @@
+// Starts `wrangler dev` on free ports with the offline demo LM, waits for
+// /health, and stops the whole process group (npx → wrangler → workerd) after.
+// Used by the browser tests and the server benchmarks.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export interface DevServer {
+  url: string;
+  /** The process group leader's pid (npx); workerd runs inside its group. */
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const root = resolve(import.meta.dirname, "..");
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${log()}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`wrangler dev did not answer ${url}/health within 120 s:\n${log()}`);
+}
+
+/** `vars` override wrangler.toml [vars]; the key is always empty, so the demo LM answers. */
+export async function startDevServer(vars: Record<string, string> = {}): Promise<DevServer> {
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const state = mkdtempSync(join(tmpdir(), "dspy-edge-dev-"));
+  const env: NodeJS.ProcessEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
+  delete env.OPENAI_API_KEY;
+  delete env.API_TOKEN;
+  // Empty key = the demo LM even when a developer's .dev.vars holds a real one.
+  const allVars = { OPENAI_API_KEY: "", API_TOKEN: "", ...vars };
+  let output = "";
+  const child = spawn(
+    "npx",
+    [
+      "wrangler", "dev",
+      "--ip", "127.0.0.1",
+      "--port", String(port),
+      "--inspector-port", String(inspectorPort),
+      "--persist-to", state,
+      "--show-interactive-dev-session=false",
+      "--log-level", "warn",
+      ...Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    ],
+    { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.pid) {
+      for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+        try {
+          process.kill(-child.pid, signal);
+        } catch {
+          // already gone
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    rmSync(state, { recursive: true, force: true });
+  };
+  try {
+    await waitForHealth(url, child, () => output.slice(-4000));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { url, pid: child.pid!, stop };
+}

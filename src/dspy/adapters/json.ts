@@ -1,0 +1,151 @@
+// DSPy's JSONAdapter: inputs in `[[ ## name ## ]]` sections, outputs as one
+// JSON object; asks the provider for structured output when it can
+// (`response_format`), and reads the answer with JSON repair.
+import type { LMKwargs } from "../lm";
+import type { Field, Signature } from "../signature";
+import { pydanticJsonSchema, type JsonSchema } from "../types";
+import { Adapter, type AdapterLM, type Outputs } from "./base";
+import { outputTypeInfo, toJsonable, translateFieldType } from "./format-value";
+import { firstBalancedObject, repairJson } from "./json-repair";
+import { parseValue } from "./parse-value";
+import { pyJsonDumps, pyStrip, type NumberHint } from "./python-text";
+import { numberHint } from "../types";
+
+/** pydantic's default field title: str.title() with underscores as spaces ("next_tool_args" → "Next Tool Args"). */
+function pydanticTitle(name: string): string {
+  let out = "";
+  let prevCased = false;
+  for (const ch of name) {
+    const cased = ch.toLowerCase() !== ch.toUpperCase();
+    out += cased ? (prevCased ? ch.toLowerCase() : ch.toUpperCase()) : ch;
+    prevCased = cased;
+  }
+  return out.replaceAll("_", " ");
+}
+
+function sortKeys(schema: JsonSchema): JsonSchema {
+  return Object.fromEntries(Object.keys(schema).sort().map((k) => [k, schema[k]]));
+}
+
+/** Objects get every property required and no extras (OpenAI structured outputs' rules), recursively. */
+function enforceRequired(schema: JsonSchema): void {
+  if (schema.type === "object") {
+    const props = schema.properties as Record<string, JsonSchema> | undefined;
+    if (props) {
+      schema.required = Object.keys(props);
+      schema.additionalProperties = false;
+      for (const sub of Object.values(props)) if (sub && typeof sub === "object") enforceRequired(sub);
+    } else {
+      schema.properties = {};
+      schema.required = [];
+      schema.additionalProperties = false;
+    }
+  }
+  if (schema.type === "array" && schema.items && typeof schema.items === "object") enforceRequired(schema.items as JsonSchema);
+}
+
+/** True when an output is an open-ended mapping (dict[...]): structured outputs cannot describe it. */
+export function hasOpenEndedMapping(signature: Signature): boolean {
+  return signature.outputFields.some((f) => f.type.kind === "dict");
+}
+
+/** The JSON schema DSPy sends as structured output: a pydantic model "DSPyProgramOutputs" of the outputs. */
+export function structuredOutputSchema(signature: Signature): JsonSchema {
+  const dict = signature.outputFields.find((f) => f.type.kind === "dict");
+  if (dict) throw new Error(`Field '${dict.name}' has an open-ended mapping type which is not supported by Structured Outputs.`);
+  const properties = Object.fromEntries(
+    signature.outputFields.map((f) => [f.name, sortKeys({ ...pydanticJsonSchema(f.type), title: pydanticTitle(f.name) })]),
+  );
+  const schema: JsonSchema = {
+    additionalProperties: false,
+    properties,
+    required: signature.outputFields.map((f) => f.name),
+    title: "DSPyProgramOutputs",
+    type: "object",
+  };
+  enforceRequired(schema);
+  return schema;
+}
+
+/** The `response_format` JSONAdapter asks for: strict json_schema, json_object for open dicts, none if unsupported. */
+export function responseFormat(lm: AdapterLM, signature: Signature): Record<string, unknown> | undefined {
+  if (!lm.supportsResponseSchema) return undefined;
+  if (hasOpenEndedMapping(signature)) return { type: "json_object" };
+  return {
+    type: "json_schema",
+    json_schema: { schema: structuredOutputSchema(signature), name: "DSPyProgramOutputs", strict: true },
+  };
+}
+
+function outputsHint(signature: Signature): NumberHint {
+  const byName = new Map(signature.outputFields.map((f) => [f.name, numberHint(f.type)]));
+  const none = numberHint(undefined);
+  return { isFloat: false, item: () => none, entry: (k) => byName.get(k) ?? none };
+}
+
+export class JSONAdapter extends Adapter {
+  readonly name: string = "JSONAdapter";
+
+  protected override requestKwargs(lm: AdapterLM, kwargs: LMKwargs, signature: Signature): LMKwargs {
+    const format = responseFormat(lm, signature);
+    if (format) kwargs.response_format = format;
+    return kwargs;
+  }
+
+  formatFieldStructure(signature: Signature): string {
+    const outputs = Object.fromEntries(signature.outputFields.map((f) => [f.name, translateFieldType(f)]));
+    const parts = [
+      "All interactions will be structured in the following way, with the appropriate values filled in.",
+      "Inputs will have the following structure:",
+      this.formatFieldsWithValues(signature.inputFields.map((f) => [f, translateFieldType(f)])),
+      "Outputs will be a JSON object with the following fields.",
+      pyJsonDumps(outputs, { indent: 2 }),
+    ];
+    return pyStrip(parts.join("\n\n"));
+  }
+
+  userMessageOutputRequirements(signature: Signature): string {
+    const fields = signature.outputFields.map((f) => `\`${f.name}\`${outputTypeInfo(f)}`).join(", then ");
+    return `Respond with a JSON object in the following order of fields: ${fields}.`;
+  }
+
+  formatAssistantMessageContent(signature: Signature, outputs: Record<string, unknown>, missing?: string): string {
+    const values = Object.fromEntries(
+      signature.outputFields.map((f: Field) => [f.name, toJsonable(f.name in outputs ? outputs[f.name] : missing)]),
+    );
+    return pyJsonDumps(values, { indent: 2, hint: outputsHint(signature) });
+  }
+
+  protected parseCompletion(signature: Signature, completion: string): Outputs {
+    let text = completion;
+    let fields = repairJson(text);
+    if (!isObject(fields)) {
+      const candidate = firstBalancedObject(text);
+      if (candidate !== null) {
+        text = candidate;
+        fields = repairJson(text);
+      }
+    }
+    if (!isObject(fields)) throw this.parseError(signature, text, "LM response cannot be serialized to a JSON object.");
+    const out: Outputs = {};
+    for (const field of signature.outputFields) {
+      if (!(field.name in fields)) continue;
+      const value = fields[field.name];
+      try {
+        out[field.name] = parseValue(value, field.type);
+      } catch (error) {
+        throw this.parseError(
+          signature,
+          text,
+          `Failed to parse field ${field.name} with value ${pyJsonDumps(value)} from the LM response. Error message: ${(error as Error).message}`,
+          field.name,
+        );
+      }
+    }
+    return this.requireAll(signature, this.withDefaults(signature, out), text);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,122 @@
+// DSPy's callback hooks, camelCased, plus onLmDelta for streamed tokens.
+// Ordering mirrors dspy/utils/callback.py: every start handler runs while the
+// *parent* call is still active, then the call becomes active for its body,
+// then the parent is restored and the end handlers run. A handler that throws
+// is logged and never breaks the run.
+import { activeCallId, currentContext, runWithActiveCall } from "./context";
+
+export type CallKind = "module" | "lm" | "adapter_format" | "adapter_parse" | "tool";
+type Inputs = Record<string, unknown>;
+
+export interface Callback {
+  onModuleStart?(callId: string, instance: unknown, inputs: Inputs): void;
+  onModuleEnd?(callId: string, outputs: unknown, error: unknown): void;
+  onLmStart?(callId: string, instance: unknown, inputs: Inputs): void;
+  onLmEnd?(callId: string, outputs: unknown, error: unknown): void;
+  onLmDelta?(callId: string, delta: string): void;
+  onAdapterFormatStart?(callId: string, instance: unknown, inputs: Inputs): void;
+  onAdapterFormatEnd?(callId: string, outputs: unknown, error: unknown): void;
+  onAdapterParseStart?(callId: string, instance: unknown, inputs: Inputs): void;
+  onAdapterParseEnd?(callId: string, outputs: unknown, error: unknown): void;
+  onToolStart?(callId: string, instance: unknown, inputs: Inputs): void;
+  onToolEnd?(callId: string, outputs: unknown, error: unknown): void;
+}
+
+const HANDLERS = {
+  module: ["onModuleStart", "onModuleEnd"],
+  lm: ["onLmStart", "onLmEnd"],
+  adapter_format: ["onAdapterFormatStart", "onAdapterFormatEnd"],
+  adapter_parse: ["onAdapterParseStart", "onAdapterParseEnd"],
+  tool: ["onToolStart", "onToolEnd"],
+} as const satisfies Record<CallKind, readonly [keyof Callback, keyof Callback]>;
+
+/** Anything that can carry instance-level callbacks, like DSPy's `callbacks=` argument. */
+export interface HasCallbacks {
+  callbacks?: Callback[];
+}
+
+/** Context callbacks first, then the instance's: DSPy's order. */
+export function activeCallbacks(instance?: HasCallbacks): Callback[] {
+  return [...currentContext().callbacks, ...(instance?.callbacks ?? [])];
+}
+
+export function newCallId(): string {
+  return crypto.randomUUID().replaceAll("-", "");
+}
+
+function safely(callback: Callback, name: string, call: () => void): void {
+  try {
+    call();
+  } catch (error) {
+    console.warn(`dspy: callback ${callback.constructor?.name ?? "?"}.${name} threw, ignored:`, error);
+  }
+}
+
+function fireStart(callbacks: Callback[], kind: CallKind, callId: string, instance: unknown, inputs: Inputs) {
+  const name = HANDLERS[kind][0];
+  for (const cb of callbacks) {
+    const handler = cb[name] as Callback["onModuleStart"];
+    if (handler) safely(cb, name, () => handler.call(cb, callId, instance, inputs));
+  }
+}
+
+function fireEnd(callbacks: Callback[], kind: CallKind, callId: string, outputs: unknown, error: unknown) {
+  const name = HANDLERS[kind][1];
+  for (const cb of callbacks) {
+    const handler = cb[name] as Callback["onModuleEnd"];
+    if (handler) safely(cb, name, () => handler.call(cb, callId, outputs, error));
+  }
+}
+
+/** Wraps an async call with start/end hooks; the body runs as the active call. */
+export async function withCallbacks<T>(
+  kind: CallKind,
+  instance: HasCallbacks,
+  inputs: Inputs,
+  body: () => Promise<T>,
+): Promise<T> {
+  const callbacks = activeCallbacks(instance);
+  if (callbacks.length === 0) return body();
+  const callId = newCallId();
+  fireStart(callbacks, kind, callId, instance, inputs);
+  let outputs: T | null = null;
+  let error: unknown = null;
+  try {
+    outputs = await runWithActiveCall(callId, body);
+    return outputs;
+  } catch (e) {
+    error = e;
+    throw e;
+  } finally {
+    fireEnd(callbacks, kind, callId, error === null ? outputs : null, error);
+  }
+}
+
+/** Same as withCallbacks for synchronous bodies (adapter format/parse). */
+export function withCallbacksSync<T>(kind: CallKind, instance: HasCallbacks, inputs: Inputs, body: () => T): T {
+  const callbacks = activeCallbacks(instance);
+  if (callbacks.length === 0) return body();
+  const callId = newCallId();
+  fireStart(callbacks, kind, callId, instance, inputs);
+  let outputs: T | null = null;
+  let error: unknown = null;
+  try {
+    outputs = runWithActiveCall(callId, body);
+    return outputs;
+  } catch (e) {
+    error = e;
+    throw e;
+  } finally {
+    fireEnd(callbacks, kind, callId, error === null ? outputs : null, error);
+  }
+}
+
+/** Token deltas go to the call that is active now: the LM call streaming them. */
+export function emitLmDelta(delta: string, instance?: HasCallbacks): void {
+  const callId = activeCallId();
+  if (callId === null) return;
+  for (const cb of activeCallbacks(instance)) {
+    const handler = cb.onLmDelta;
+    if (handler) safely(cb, "onLmDelta", () => handler.call(cb, callId, delta));
+  }
+}

@@ -1,0 +1,49 @@
+// Errors carry the context a user needs to fix the cause.
+import type { ErrorInfo } from "./events";
+
+/** The LM's answer could not be read as the signature's outputs. */
+export class AdapterParseError extends Error {
+  override name = "AdapterParseError";
+  constructor(
+    readonly adapter: string,
+    readonly signature: string,
+    readonly completion: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(
+      `Adapter ${adapter} failed to parse the LM response.\n\nLM Response: ${completion}\n\n` +
+        `Expected to find output fields in the LM response: [${signature}]\n\n${message}`,
+    );
+  }
+}
+
+/** The LM provider failed (HTTP error, timeout, abort): never retried with another adapter. */
+export class LMError extends Error {
+  override name = "LMError";
+  constructor(
+    message: string,
+    readonly model: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Inputs do not match the signature; `issues` are field-level (from zod). */
+export class InputValidationError extends Error {
+  override name = "InputValidationError";
+  constructor(
+    message: string,
+    readonly issues: { field: string; message: string }[],
+  ) {
+    super(message);
+  }
+}
+
+/** A run-scoped, serializable view of any thrown value, for events. */
+export function errorInfo(error: unknown): ErrorInfo {
+  if (error instanceof Error) return { type: error.name || "Error", message: error.message };
+  return { type: "Error", message: String(error) };
+}

@@ -1,0 +1,319 @@
+// One LM class over the `openai` SDK, for any OpenAI-compatible base URL.
+// Every call streams (`stream: true` with usage), hands each token to the
+// active LM call's callbacks, retries transient failures itself (the SDK's own
+// retries are off so that no retry can replay tokens already shown), and fails
+// with an LMError that names the model and status but never the API key.
+import OpenAI from "openai";
+import { type Callback, emitLmDelta, withCallbacks } from "./callbacks";
+import { currentContext } from "./context";
+import { LMError } from "./errors";
+import type { Message, Usage } from "./events";
+import { LMCache, requestKey, sharedLMCache } from "./lm-cache";
+
+export type LMKwargs = Record<string, unknown>;
+
+export interface LMResult {
+  /** One text per choice (`n`), in choice order. */
+  texts: string[];
+  /** Null when served from the cache or when the provider sent none. */
+  usage: Usage | null;
+  cached: boolean;
+}
+
+export interface LMOptions {
+  baseURL?: string;
+  apiKey?: string;
+  temperature?: number;
+  maxTokens?: number;
+  /** `true` uses the isolate-wide in-memory cache; pass an LMCache to scope it. Default off. */
+  cache?: boolean | LMCache;
+  /** The fetch the SDK uses (a test double, a service binding, …). */
+  fetch?: typeof fetch;
+  /** Retries after the first attempt, for 408/409/429/5xx and connection failures. */
+  numRetries?: number;
+  /** Longest wait for the response to start or for the next token, in ms. */
+  timeoutMs?: number;
+  /** First retry's backoff; doubles each retry. A Retry-After header wins. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  /** `false` sends non-streaming requests (the whole text arrives as one delta). */
+  stream?: boolean;
+  /** Whether the model accepts `response_format: json_schema`; JSONAdapter reads it. */
+  supportsResponseSchema?: boolean;
+  /** Extra HTTP headers for the provider (never recorded in events). */
+  headers?: Record<string, string>;
+  callbacks?: Callback[];
+  /** Any other request parameter (top_p, stop, n, seed, …) becomes a default kwarg. */
+  [param: string]: unknown;
+}
+
+const KNOWN_OPTIONS = new Set([
+  "baseURL", "apiKey", "temperature", "maxTokens", "cache", "fetch", "numRetries", "timeoutMs",
+  "retryDelayMs", "maxRetryDelayMs", "stream", "supportsResponseSchema", "headers", "callbacks",
+]);
+
+/** Request keys that are credentials or endpoint config: never sent as params, hashed, or recorded. */
+const SECRET_KEYS = new Set(["api_key", "apiKey", "api_base", "base_url", "baseURL", "headers", "extra_headers", "authorization"]);
+/** Keys that steer this class, not the provider. */
+const LOCAL_KEYS = new Set(["cache", "rollout_id"]);
+
+function modelFamily(model: string): string {
+  return (model.includes("/") ? model.split("/").pop()! : model).toLowerCase();
+}
+
+/** DSPy's rule for OpenAI reasoning models (o1/o3/o4/o5 families, gpt-5 except -chat). */
+export function isReasoningModel(model: string): boolean {
+  return /^(?:o[1345](?:-(?:mini|nano|pro))?(?:-\d{4}-\d{2}-\d{2})?|gpt-5(?!-chat)(?:-.*)?)$/.test(modelFamily(model));
+}
+
+function defaultSupportsResponseSchema(model: string): boolean {
+  return /^(?:gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o[1345])/.test(modelFamily(model));
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Retry-After (seconds or an HTTP date) or the non-standard retry-after-ms, in ms. */
+function retryAfterMs(headers: Headers | undefined): number | undefined {
+  const ms = Number.parseFloat(headers?.get("retry-after-ms") ?? "");
+  if (Number.isFinite(ms)) return Math.max(0, ms);
+  const value = headers?.get("retry-after");
+  if (!value) return undefined;
+  const seconds = Number.parseFloat(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+/** Why one attempt failed, before it becomes an LMError. */
+class AttemptFailure extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+    readonly retryAfter?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class LM {
+  static readonly className = "LM";
+  readonly model: string;
+  /** Request defaults (temperature, max_tokens, …), sent with every call. */
+  readonly kwargs: LMKwargs;
+  readonly supportsResponseSchema: boolean;
+  readonly numRetries: number;
+  readonly timeoutMs: number;
+  callbacks: Callback[];
+  // Private fields: JSON.stringify(lm) or an event can never reach the key.
+  readonly #options: LMOptions;
+  readonly #client: OpenAI;
+  readonly #apiKey: string | undefined;
+  readonly #cache: LMCache | null;
+
+  constructor(model: string, options: LMOptions = {}) {
+    this.model = model;
+    this.#options = { ...options };
+    this.#apiKey = options.apiKey;
+    const extra = Object.fromEntries(Object.entries(options).filter(([k]) => !KNOWN_OPTIONS.has(k) && !SECRET_KEYS.has(k)));
+    const { temperature, maxTokens } = options;
+    if (isReasoningModel(model)) {
+      if ((temperature !== undefined && temperature !== 1.0) || (maxTokens !== undefined && maxTokens < 16000)) {
+        throw new LMError(
+          "OpenAI's reasoning models require temperature=1.0 or unset and maxTokens >= 16000 or unset, " +
+            `e.g. new LM("${model}", { temperature: 1.0, maxTokens: 16000 })`,
+          model,
+        );
+      }
+      this.kwargs = dropUndefined({ temperature, max_completion_tokens: maxTokens, ...extra });
+    } else {
+      this.kwargs = dropUndefined({ temperature, max_tokens: maxTokens, ...extra });
+    }
+    this.supportsResponseSchema = options.supportsResponseSchema ?? defaultSupportsResponseSchema(model);
+    this.numRetries = options.numRetries ?? 3;
+    this.timeoutMs = options.timeoutMs ?? 180_000;
+    this.callbacks = options.callbacks ?? [];
+    this.#cache = options.cache === true ? sharedLMCache : options.cache instanceof LMCache ? options.cache : null;
+    this.#client = new OpenAI({
+      baseURL: options.baseURL,
+      // The SDK insists on a key; keyless local servers (Ollama, vLLM) ignore it.
+      apiKey: options.apiKey || "no-key",
+      maxRetries: 0,
+      // Our idle timer (re-armed per chunk) decides timeouts; the SDK's is only a backstop.
+      timeout: Math.ceil(this.timeoutMs) + 1000,
+      defaultHeaders: options.headers,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  /** A new LM with the same endpoint and these options changed (DSPy's `lm.copy(**kwargs)`). */
+  copy(overrides: LMOptions = {}): LM {
+    return new LM(this.model, { ...this.#options, ...overrides });
+  }
+
+  /** The parameters a call with `kwargs` sends besides model and messages: no credentials, no local keys. */
+  requestParams(kwargs: LMKwargs = {}): LMKwargs {
+    const params: LMKwargs = { ...this.kwargs, ...kwargs };
+    for (const key of Object.keys(params)) if (SECRET_KEYS.has(key) || LOCAL_KEYS.has(key)) delete params[key];
+    // Reasoning models take max_completion_tokens; a per-call max_tokens is renamed, not dropped.
+    if (isReasoningModel(this.model) && params.max_tokens !== undefined) {
+      params.max_completion_tokens = kwargs.max_completion_tokens ?? params.max_tokens;
+      delete params.max_tokens;
+    }
+    return dropUndefined(params);
+  }
+
+  /** Calls the model with callbacks (lm start/delta/end); resolves with every choice's text. */
+  call(messages: Message[], kwargs: LMKwargs = {}): Promise<LMResult> {
+    return withCallbacks("lm", this, { messages, kwargs }, () => this.complete(messages, kwargs));
+  }
+
+  private async complete(messages: Message[], kwargs: LMKwargs): Promise<LMResult> {
+    const request: LMKwargs = { model: this.model, messages, ...this.requestParams(kwargs) };
+    const useCache = kwargs.cache === false ? null : this.#cache;
+    let key: string | null = null;
+    if (useCache) {
+      const rolloutId = kwargs.rollout_id ?? this.kwargs.rollout_id ?? currentContext().rolloutId;
+      key = await requestKey({ ...request, rollout_id: rolloutId ?? null });
+      const hit = useCache.get(key);
+      if (hit) {
+        if (hit.texts[0]) emitLmDelta(hit.texts[0], this);
+        return { texts: hit.texts, usage: null, cached: true };
+      }
+    }
+    const { texts, usage } = await this.requestWithRetries(request);
+    if (usage) currentContext().usage?.add(this.model, usage);
+    if (useCache && key) useCache.set(key, { texts, usage });
+    return { texts, usage, cached: false };
+  }
+
+  private async requestWithRetries(request: LMKwargs): Promise<{ texts: string[]; usage: Usage | null }> {
+    const signal = currentContext().signal;
+    const base = this.#options.retryDelayMs ?? 500;
+    const cap = this.#options.maxRetryDelayMs ?? 30_000;
+    for (let attempt = 0; ; attempt++) {
+      const progress = { streamed: false };
+      try {
+        return await this.attempt(request, progress, signal);
+      } catch (error) {
+        const failure = this.failureOf(error, signal);
+        // A retry after tokens were shown would show them twice.
+        if (!failure.retryable || progress.streamed || attempt >= this.numRetries) {
+          const tries = attempt > 0 ? ` (after ${attempt + 1} attempts)` : "";
+          throw new LMError(this.redact(failure.message + tries), this.model, failure.status, { cause: error });
+        }
+        const delay = Math.min(cap, failure.retryAfter ?? base * 2 ** attempt);
+        try {
+          await sleep(delay, signal);
+        } catch (reason) {
+          throw new LMError(`LM request to ${this.model} was aborted`, this.model, undefined, { cause: reason });
+        }
+      }
+    }
+  }
+
+  /** One HTTP request; `progress.streamed` turns true once a token was handed out. */
+  private async attempt(request: LMKwargs, progress: { streamed: boolean }, outer?: AbortSignal) {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(outer!.reason);
+    if (outer?.aborted) onAbort();
+    outer?.addEventListener("abort", onAbort, { once: true });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timedOut = false;
+    // Idle timer: re-armed by every chunk, so a slow but alive stream is never cut.
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort(new Error("idle timeout"));
+      }, this.timeoutMs);
+    };
+    const n = typeof request.n === "number" && request.n > 1 ? request.n : 1;
+    const texts: string[] = Array.from({ length: n }, () => "");
+    let usage: Usage | null = null;
+    const deliver = (index: number, delta: string | null | undefined) => {
+      if (!delta) return;
+      texts[index] = (texts[index] ?? "") + delta;
+      // With n > 1 the live text follows the first choice; lm_end carries all.
+      if (index === 0) {
+        progress.streamed = true;
+        emitLmDelta(delta, this);
+      }
+    };
+    try {
+      arm();
+      const body = request as unknown as OpenAI.Chat.ChatCompletionCreateParams;
+      if (this.#options.stream === false) {
+        const completion = await this.#client.chat.completions.create({ ...body, stream: false }, { signal: controller.signal });
+        for (const choice of completion.choices) deliver(choice.index, choice.message?.content);
+        usage = usageOf(completion.usage);
+      } else {
+        const stream = await this.#client.chat.completions.create(
+          { ...body, stream: true, stream_options: { include_usage: true } },
+          { signal: controller.signal },
+        );
+        for await (const chunk of stream) {
+          arm();
+          if (chunk.usage) usage = usageOf(chunk.usage);
+          for (const choice of chunk.choices ?? []) deliver(choice.index, choice.delta?.content);
+        }
+        // The SDK ends the iteration quietly when its signal aborts.
+        if (controller.signal.aborted) throw controller.signal.reason;
+      }
+      return { texts, usage };
+    } catch (error) {
+      if (timedOut) throw new AttemptFailure(`LM ${this.model} sent nothing for ${this.timeoutMs} ms`, true, undefined, undefined, { cause: error });
+      if (outer?.aborted) throw new AttemptFailure(`LM request to ${this.model} was aborted`, false, undefined, undefined, { cause: outer.reason });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private failureOf(error: unknown, signal?: AbortSignal): AttemptFailure {
+    if (error instanceof AttemptFailure) return error;
+    if (signal?.aborted) return new AttemptFailure(`LM request to ${this.model} was aborted`, false);
+    if (error instanceof OpenAI.APIError && error.status !== undefined) {
+      const status = error.status;
+      const detail = (error.error as { message?: string } | undefined)?.message ?? error.message;
+      const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
+      return new AttemptFailure(`LM ${this.model} failed with HTTP ${status}: ${detail}`, retryable, status, retryAfterMs(error.headers));
+    }
+    if (error instanceof OpenAI.APIConnectionError) {
+      return new AttemptFailure(`LM ${this.model} could not be reached: ${error.message}`, true);
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new AttemptFailure(`LM ${this.model} failed: ${message}`, false);
+  }
+
+  private redact(text: string): string {
+    const key = this.#apiKey;
+    return key && key.length >= 4 ? text.replaceAll(key, "[redacted]") : text;
+  }
+}
+
+function usageOf(usage: OpenAI.CompletionUsage | null | undefined): Usage | null {
+  if (!usage) return null;
+  const prompt = usage.prompt_tokens ?? 0;
+  const completion = usage.completion_tokens ?? 0;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.total_tokens ?? prompt + completion };
+}
+
+function dropUndefined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T;
+}

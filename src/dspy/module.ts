@@ -1,0 +1,75 @@
+// The base of every program, like dspy.Module: `call` wraps `forward` with
+// module callbacks, names the call by its attribute path from the root
+// (`qa.answer.predict`), gives it its own usage scope, and stops between steps
+// once the run is aborted.
+import { type Callback, withCallbacks } from "./callbacks";
+import { context, currentContext, throwIfAborted } from "./context";
+import type { LM, LMKwargs } from "./lm";
+import { Prediction } from "./prediction";
+import { UsageTracker } from "./usage";
+import { classNameOf } from "./utils/class-name";
+
+export type Inputs = Record<string, unknown>;
+export type Demo = Record<string, unknown>;
+
+/** Per-call overrides, DSPy's privileged keyword arguments (`config=`, `demos=`, `lm=`). */
+export interface CallOptions {
+  /** LM kwargs merged over the module's own config for this call. */
+  config?: LMKwargs;
+  demos?: Demo[];
+  lm?: LM;
+}
+
+/** The attribute of `parent` holding `child` (`predict`, `attempts[2]`), if any. */
+function attributeName(parent: object, child: Module): string | undefined {
+  for (const [key, value] of Object.entries(parent)) {
+    if (value === child) return key;
+    if (Array.isArray(value)) {
+      const index = value.indexOf(child);
+      if (index >= 0) return `${key}[${index}]`;
+    }
+  }
+  return undefined;
+}
+
+export abstract class Module {
+  static readonly className: string = "Module";
+  /** Names the root in event paths; defaults to the class name. */
+  name?: string;
+  /** Instance callbacks, run after the context's (DSPy's order). */
+  callbacks: Callback[] = [];
+  #path?: string;
+
+  /** The dotted path of the latest call (`answer.predict`): module events' `name`. */
+  get path(): string {
+    return this.#path ?? this.name ?? classNameOf(this);
+  }
+
+  abstract forward(inputs: Inputs, options?: CallOptions): Promise<Prediction>;
+
+  /** Runs `forward` as one module call: callbacks, path, usage, abort check. */
+  call(inputs: Inputs = {}, options?: CallOptions): Promise<Prediction> {
+    const caller = currentContext().caller;
+    const own = this.name ?? classNameOf(this);
+    const path = caller && caller.module !== this ? `${caller.path}.${attributeName(caller.module, this) ?? own}` : own;
+    // Set before withCallbacks: the start hooks (which read it) run synchronously inside it.
+    this.#path = path;
+    return withCallbacks("module", this, inputs, async () => {
+      throwIfAborted();
+      const usage = new UsageTracker(currentContext().usage);
+      const result = await context({ caller: { module: this, path }, usage }, () => this.forward(inputs, options));
+      if (result instanceof Prediction) result.setUsage(usage.byModel);
+      return result;
+    });
+  }
+
+  /** Sub-modules held in attributes (directly or in arrays), with their attribute names. */
+  namedSubModules(): [string, Module][] {
+    const found: [string, Module][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Module) found.push([key, value]);
+      else if (Array.isArray(value)) value.forEach((v, i) => v instanceof Module && found.push([`${key}[${i}]`, v]));
+    }
+    return found;
+  }
+}
