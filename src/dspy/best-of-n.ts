@@ -1,0 +1,116 @@
+// Run a module up to N times and keep the best, like dspy.BestOfN
+// (dspy/predict/best_of_n.py): each attempt uses a copy of the LM at
+// temperature 1.0 with its own rollout id (part of the LM cache key, so
+// attempts are not cache hits of one another); the first attempt whose reward
+// reaches the threshold wins at once, else the highest reward. Each attempt is
+// its own module call, so it shows as a sub-tree of this module's events.
+import { context, currentContext } from "./context";
+import type { LM } from "./lm";
+import { type CallOptions, type Inputs, Module } from "./module";
+import { Predict } from "./predict";
+import type { Prediction } from "./prediction";
+
+/** Scores an attempt: DSPy's `reward_fn(args, pred)`. May be async. */
+export type RewardFn = (inputs: Inputs, prediction: Prediction) => number | Promise<number>;
+
+export interface BestOfNOptions {
+  /** Attempts at most. */
+  n: number;
+  rewardFn: RewardFn;
+  /** An attempt scoring at least this is returned at once. */
+  threshold: number;
+  /** Failed attempts tolerated before the error is raised (DSPy's fail_count; default n). */
+  failCount?: number;
+}
+
+/** Every Predict reachable through attributes, named by path (DSPy's `named_predictors`). */
+export function namedPredictors(module: Module): [string, Predict][] {
+  if (module instanceof Predict) return [["self", module]];
+  const found: [string, Predict][] = [];
+  const walk = (m: Module, prefix: string) => {
+    for (const [name, child] of m.namedSubModules()) {
+      const path = prefix ? `${prefix}.${name}` : name;
+      if (child instanceof Predict) found.push([path, child]);
+      else walk(child, path);
+    }
+  };
+  walk(module, "");
+  return found;
+}
+
+/** The LM the attempts copy: the module's own (all predictors must agree, as DSPy's get_lm) or the call's/context's. */
+export function attemptBaseLM(module: Module, options?: CallOptions): LM {
+  const own = [...new Set(namedPredictors(module).map(([, p]) => p.lm))];
+  if (own.length > 1 && !options?.lm) {
+    throw new Error("Multiple LMs are being used in the module. There's no unique LM to return.");
+  }
+  const lm = options?.lm ?? own[0] ?? currentContext().lm;
+  if (!lm) throw new Error(`No LM is configured for ${module.path}: run it inside context({ lm }, …)`);
+  return lm;
+}
+
+/** The module once, as attempt `rolloutId`: LM copy at temperature 1.0 with that rollout id, for context and call. */
+export function runAttempt(
+  module: Module,
+  inputs: Inputs,
+  lm: LM,
+  rolloutId: number,
+  extra: Parameters<typeof context>[0] = {},
+): Promise<Prediction> {
+  const attemptLM = lm.copy({ temperature: 1.0, rollout_id: rolloutId });
+  return context({ ...extra, lm: attemptLM, rolloutId }, () => module.call(inputs, { lm: attemptLM }));
+}
+
+/**
+ * DSPy's failure budget: the error of attempt `idx` is raised once `idx`
+ * exceeds the failures still allowed; returns the budget left.
+ */
+export function spendFailure(idx: number, failsLeft: number, error: unknown, who: string, rolloutId: number): number {
+  console.warn(`${who}: attempt ${idx + 1} failed with rollout id ${rolloutId}: ${String(error)}`);
+  if (idx > failsLeft) throw error;
+  return failsLeft - 1;
+}
+
+export class BestOfN extends Module {
+  static override readonly className: string = "BestOfN";
+  n: number;
+  threshold: number;
+  failCount: number;
+  private readonly rewardFn: RewardFn;
+
+  constructor(
+    readonly module: Module,
+    options: BestOfNOptions,
+  ) {
+    super();
+    this.n = options.n;
+    this.rewardFn = options.rewardFn;
+    this.threshold = options.threshold;
+    this.failCount = options.failCount ?? options.n;
+  }
+
+  override async forward(inputs: Inputs, options?: CallOptions): Promise<Prediction> {
+    const lm = attemptBaseLM(this.module, options);
+    const start = typeof lm.kwargs.rollout_id === "number" ? lm.kwargs.rollout_id : 0;
+    let best: Prediction | null = null;
+    let bestReward = -Infinity;
+    let failsLeft = this.failCount;
+    let lastError: unknown = null;
+
+    for (let idx = 0; idx < this.n; idx++) {
+      const rid = start + idx;
+      try {
+        const pred = await runAttempt(this.module, inputs, lm, rid);
+        const reward = await this.rewardFn(inputs, pred);
+        if (reward > bestReward) [best, bestReward] = [pred, reward];
+        if (reward >= this.threshold) break;
+      } catch (error) {
+        lastError = error;
+        failsLeft = spendFailure(idx, failsLeft, error, "BestOfN", rid);
+      }
+    }
+    // DSPy returns None when every attempt failed within the budget; an error says more.
+    if (!best) throw lastError ?? new Error("BestOfN: no attempt succeeded");
+    return best;
+  }
+}

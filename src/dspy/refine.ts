@@ -1,0 +1,184 @@
+// BestOfN that learns from its misses, like dspy.Refine (dspy/predict/refine.py):
+// after an attempt below the threshold, an OfferFeedback Predict reads the
+// program, its trace, outputs and reward, and writes advice per predictor;
+// the next attempt's predictors each get theirs as an extra input `hint_`.
+import type { Adapter } from "./adapters/base";
+import { ChatAdapter } from "./adapters/chat";
+import { describeFields } from "./adapters/format-value";
+import { dedent, pyJsonDumps } from "./adapters/python-text";
+import {
+  attemptBaseLM,
+  namedPredictors,
+  runAttempt,
+  spendFailure,
+  type BestOfNOptions,
+  type RewardFn,
+} from "./best-of-n";
+import type { Callback } from "./callbacks";
+import { currentContext } from "./context";
+import { type CallOptions, type Inputs, Module } from "./module";
+import { Predict } from "./predict";
+import type { Prediction } from "./prediction";
+import { Signature } from "./signature";
+
+export const OfferFeedback = new Signature(
+  {
+    inputs: {
+      program_code: { type: "str", desc: "The code of the program that we are analyzing" },
+      modules_defn: { type: "str", desc: "The definition of each module in the program, including its I/O" },
+      program_inputs: { type: "str", desc: "The inputs to the program that we are analyzing" },
+      program_trajectory: { type: "str", desc: "The trajectory of the program's execution, showing each module's I/O" },
+      program_outputs: { type: "str", desc: "The outputs of the program that we are analyzing" },
+      reward_code: { type: "str", desc: "The code of the reward function that we are analyzing" },
+      target_threshold: { type: "float", desc: "The target threshold for the reward function" },
+      reward_value: { type: "float", desc: "The reward value assigned to the program's outputs" },
+      module_names: { type: "list[str]", desc: "The names of the modules in the program, for which we seek advice" },
+    },
+    outputs: {
+      discussion: { type: "str", desc: "Discussing blame of where each module went wrong, if it did" },
+      advice: {
+        type: "dict[str, str]",
+        // The missing space in "kind ofscenario" is DSPy's.
+        desc:
+          "For each module, describe very concretely, in this order: the specific scenarios in which it has made " +
+          "mistakes in the past and what each mistake was, followed by what it should do differently in that kind of" +
+          "scenario in the future. If the module is not to blame, write N/A.",
+      },
+    },
+  },
+  `
+    In the discussion, assign blame to each module that contributed to the final reward being below the threshold, if
+    any. Then, prescribe concrete advice of how the module should act on its future input when we retry the process, if
+    it were to receive the same or similar inputs. If a module is not to blame, the advice should be N/A.
+    The module will not see its own history, so it needs to rely on entirely concrete and actionable advice from you
+    to avoid the same mistake on the same or similar inputs.
+  `,
+);
+
+const HINT_FIELD = { kind: "input", type: "str", desc: "A hint to the module from an earlier run" } as const;
+
+/** Each predictor's name, fields and instructions, as DSPy's inspect_modules prints them. */
+export function inspectModules(predictors: [string, Predict][]): string {
+  const separator = "-".repeat(80);
+  const indent = (text: string) => ["", ...text.split("\n")].join("\n\t\t");
+  const out = [separator];
+  for (const [name, predictor] of predictors) {
+    const sig = predictor.signature;
+    out.push(`Module ${name}`);
+    out.push("\n\tInput Fields:");
+    out.push(indent(describeFields(sig.inputFields)));
+    out.push("\tOutput Fields:");
+    out.push(indent(describeFields(sig.outputFields)));
+    out.push(`\tOriginal Instructions: ${indent(dedent(sig.instructions))}`);
+    out.push(separator);
+  }
+  return out.map((o) => o.replace(/^\n+|\n+$/g, "")).join("\n");
+}
+
+/** Records each Predict call of one attempt (DSPy's trace: predictor, inputs, outputs). */
+class PredictTrace implements Callback {
+  readonly steps: { predictor: Predict; inputs: Inputs; outputs: Record<string, unknown> }[] = [];
+  private readonly open = new Map<string, { predictor: Predict; inputs: Inputs }>();
+
+  onModuleStart(callId: string, instance: unknown, inputs: Inputs): void {
+    if (instance instanceof Predict) this.open.set(callId, { predictor: instance, inputs });
+  }
+
+  onModuleEnd(callId: string, outputs: unknown, error: unknown): void {
+    const call = this.open.get(callId);
+    this.open.delete(callId);
+    if (call && !error) this.steps.push({ ...call, outputs: (outputs as Prediction).outputs });
+  }
+}
+
+/** The context's adapter, adding each predictor's advice as input `hint_` (DSPy's WrapperAdapter). */
+function withHints(base: Adapter, advice: Record<string, unknown>, names: Map<Signature, string>): Adapter {
+  // Inherits from the real adapter, so events still name it (ChatAdapter) and its fallback still applies.
+  const wrapper: Adapter = Object.create(base);
+  wrapper.call = (lm, lmKwargs, signature, demos, inputs) => {
+    const name = names.get(signature);
+    const hint = name !== undefined && advice[name] !== undefined ? String(advice[name]) : "N/A";
+    return base.call(lm, lmKwargs, signature.append("hint_", HINT_FIELD), demos, { ...inputs, hint_: hint });
+  };
+  return wrapper;
+}
+
+const indented = (value: unknown) => pyJsonDumps(value, { indent: 2 });
+
+export class Refine extends Module {
+  static override readonly className: string = "Refine";
+  n: number;
+  threshold: number;
+  failCount: number;
+  /** Writes the advice after a miss (events: `<path>.feedback`). */
+  readonly feedback = new Predict(OfferFeedback);
+  private readonly rewardFn: RewardFn;
+  private readonly moduleCode: string;
+  private readonly rewardCode: string;
+
+  constructor(
+    readonly module: Module,
+    options: BestOfNOptions,
+  ) {
+    super();
+    this.n = options.n;
+    this.rewardFn = options.rewardFn;
+    this.threshold = options.threshold;
+    this.failCount = options.failCount ?? options.n;
+    // DSPy shows the LM the source of the module's class and of the reward function.
+    this.moduleCode = module.constructor.toString();
+    this.rewardCode = options.rewardFn.toString();
+  }
+
+  override async forward(inputs: Inputs, options?: CallOptions): Promise<Prediction> {
+    const lm = attemptBaseLM(this.module, options);
+    const start = typeof lm.kwargs.rollout_id === "number" ? lm.kwargs.rollout_id : 0;
+    const predictors = namedPredictors(this.module);
+    const predictorNames = new Map(predictors.map(([name, p]) => [p, name] as const));
+    const signatureNames = new Map(predictors.map(([name, p]) => [p.signature, name] as const));
+    const baseAdapter = currentContext().adapter ?? new ChatAdapter();
+    let best: Prediction | null = null;
+    let bestReward = -Infinity;
+    let advice: Record<string, unknown> | null = null;
+    let failsLeft = this.failCount;
+    let lastError: unknown = null;
+
+    for (let idx = 0; idx < this.n; idx++) {
+      const rid = start + idx;
+      try {
+        const trace = new PredictTrace();
+        const outputs = await runAttempt(this.module, inputs, lm, rid, {
+          callbacks: [...currentContext().callbacks, trace],
+          adapter: advice ? withHints(baseAdapter, advice, signatureNames) : undefined,
+        });
+        const reward = await this.rewardFn(inputs, outputs);
+        if (reward > bestReward) [best, bestReward] = [outputs, reward];
+        if (reward >= this.threshold) break;
+        if (idx === this.n - 1) break;
+
+        const trajectory = trace.steps.map((s) => ({
+          module_name: predictorNames.get(s.predictor) ?? s.predictor.path,
+          inputs: s.inputs,
+          outputs: s.outputs,
+        }));
+        const feedback = await this.feedback.call({
+          program_code: this.moduleCode,
+          modules_defn: inspectModules(predictors),
+          program_inputs: indented(inputs),
+          program_trajectory: indented(trajectory),
+          program_outputs: indented(outputs.outputs),
+          reward_code: this.rewardCode,
+          target_threshold: this.threshold,
+          reward_value: reward,
+          module_names: predictors.map(([name]) => name),
+        });
+        advice = (feedback.get("advice") ?? {}) as Record<string, unknown>;
+      } catch (error) {
+        lastError = error;
+        failsLeft = spendFailure(idx, failsLeft, error, "Refine", rid);
+      }
+    }
+    if (!best) throw lastError ?? new Error("Refine: no attempt succeeded");
+    return best;
+  }
+}
