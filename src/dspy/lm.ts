@@ -9,6 +9,7 @@ import { currentContext } from "./context";
 import { LMError } from "./errors";
 import type { Message, Usage } from "./events";
 import { LMCache, requestKey, sharedLMCache } from "./lm-cache";
+import { sleep } from "./utils/sleep";
 
 export type LMKwargs = Record<string, unknown>;
 
@@ -68,21 +69,6 @@ export function isReasoningModel(model: string): boolean {
 
 function defaultSupportsResponseSchema(model: string): boolean {
   return /^(?:gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o[1345])/.test(modelFamily(model));
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Retry-After (seconds or an HTTP date) or the non-standard retry-after-ms, in ms. */

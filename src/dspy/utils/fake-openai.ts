@@ -3,6 +3,7 @@
 // final usage chunk and `[DONE]`), so whatever talks to it — the `openai` SDK
 // in tests, or the server's offline demo LM — goes through the same code path
 // as against api.openai.com.
+import { sleep } from "./sleep";
 
 /** A chat-completions request as the fake server received it. */
 export interface FakeChatRequest {
@@ -76,22 +77,6 @@ function errorBody(status: number, message?: string) {
   };
   const base = known[status] ?? { message: `HTTP ${status}`, type: "server_error", code: null };
   return { error: { message: message ?? base.message, type: base.type, param: null, code: base.code } };
-}
-
-function sleep(ms: number, signal?: AbortSignal | null): Promise<void> {
-  if (!ms) return signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve();
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 function normalize(reply: FakeReply): { texts: string[]; finishReason: string } | { status: number; message?: string; retryAfter?: number } {
