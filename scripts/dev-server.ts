@@ -46,9 +46,8 @@ async function waitForHealth(url: string, child: ChildProcess, log: () => string
 export async function startDevServer(vars: Record<string, string> = {}): Promise<DevServer> {
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const state = mkdtempSync(join(tmpdir(), "dspy-edge-dev-"));
-  const env: NodeJS.ProcessEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
-  delete env.OPENAI_API_KEY;
-  delete env.API_TOKEN;
+  // Blank secrets: a developer's shell key must not reach the server under test.
+  const env = { ...process.env, OPENAI_API_KEY: "", API_TOKEN: "", WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
   // Empty key = the demo LM even when a developer's .dev.vars holds a real one.
   const allVars = { OPENAI_API_KEY: "", API_TOKEN: "", ...vars };
   let output = "";

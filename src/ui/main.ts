@@ -1,1 +1,7 @@
-document.body.dataset.ready = "1";
+// Entry point of the browser bundle (scripts/build-ui.mjs → static/app.js).
+import { App } from "./app";
+import { byId } from "./dom";
+import { themeButton } from "./theme";
+
+themeButton(byId<HTMLButtonElement>("theme"));
+void new App().start();

@@ -1,0 +1,207 @@
+// The page: programs on the left, the selected program and its run in the middle,
+// recent runs and metrics on the right. Routes: `/`, `/?program=`, `/runs/{id}`.
+import { ApiError, getRun, listPrograms, runDurable, runStream, runSync } from "./api";
+import { copyText, curlCommand } from "./curl";
+import { byId, h } from "./dom";
+import { ProgramList } from "./program-list";
+import { ProgramView } from "./program-view";
+import { lastProgram, setApiToken, setLastProgram } from "./prefs";
+import { currentRoute, goToProgram, goToRun } from "./router";
+import { RunView } from "./run-view";
+import { RunsPanel } from "./runs-panel";
+import type { ProgramInfo } from "./types";
+
+export class App {
+  private programs: ProgramInfo[] = [];
+  private list: ProgramList | null = null;
+  private view: ProgramView | null = null;
+  private run: RunView | null = null;
+  private readonly runsPanel = new RunsPanel((id) => void this.openRun(id, true));
+  private readonly banner = byId("banner");
+  private readonly nav = byId("nav");
+  private readonly programSlot = byId("program");
+  private readonly runSlot = byId("run-slot");
+
+  async start(): Promise<void> {
+    byId("side").appendChild(this.runsPanel.el);
+    window.addEventListener("popstate", () => void this.route());
+    try {
+      this.programs = await listPrograms();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return this.askToken(e.message);
+      return this.error(e);
+    }
+    this.list = new ProgramList(this.programs, (name) => this.selectProgram(name, true));
+    this.nav.replaceChildren(this.list.el);
+    if (this.programs.length === 0) this.programSlot.replaceChildren(h("p", { class: "muted" }, "The server has no programs registered."));
+    await this.route();
+    document.body.dataset.ready = "1";
+  }
+
+  private async route(): Promise<void> {
+    const route = currentRoute();
+    if ("run" in route) return this.openRun(route.run, false);
+    const name = route.program ?? lastProgram() ?? this.programs[0]?.name;
+    if (name) this.selectProgram(name, false);
+    this.clearRun(); // back from a run's permalink to the program
+    this.view?.setBusy(false);
+  }
+
+  private selectProgram(name: string, push: boolean): void {
+    const program = this.programs.find((p) => p.name === name) ?? this.programs[0];
+    if (!program) return;
+    if (push) goToProgram(program.name);
+    if (this.view?.program.name !== program.name) {
+      this.view = new ProgramView(program, { run: () => void this.submit(), copyCurl: () => void this.copyCurl() });
+      this.programSlot.replaceChildren(this.view.el);
+      this.list?.select(program.name);
+      setLastProgram(program.name);
+      void this.runsPanel.show(program.name);
+      document.title = `${program.name} · dspy-edge`;
+    }
+    if (push) {
+      this.clearRun();
+      this.view.form.focus();
+    }
+  }
+
+  /** Opens a run by id: replays its log, then follows it live if it is still going. */
+  private async openRun(runId: string, push: boolean): Promise<void> {
+    this.hideBanner();
+    if (push) goToRun(runId);
+    let program: ProgramInfo | undefined;
+    try {
+      const info = await getRun(runId);
+      program = this.programs.find((p) => p.name === info.program);
+      if (program) {
+        this.selectProgram(program.name, false);
+        if (info.inputs) this.view?.form.fill(info.inputs);
+      }
+    } catch (e) {
+      return this.error(e);
+    }
+    this.showRun(runId, program ?? null).resume();
+  }
+
+  private showRun(runId: string, program: ProgramInfo | null): RunView {
+    this.clearRun();
+    this.run = new RunView({
+      runId,
+      program,
+      onEnd: () => {
+        this.view?.setBusy(false);
+        this.runsPanel.refresh();
+      },
+      onError: (m) => this.error(m),
+    });
+    this.runSlot.replaceChildren(this.run.el);
+    // A long form (or a phone) can leave the run below the fold: bring its head into view.
+    const top = this.run.el.getBoundingClientRect().top;
+    if (top > window.innerHeight - 160) this.run.el.scrollIntoView({ block: "start", behavior: "smooth" });
+    return this.run;
+  }
+
+  private clearRun(): void {
+    this.run?.destroy();
+    this.run = null;
+    this.runSlot.replaceChildren();
+  }
+
+  private async submit(): Promise<void> {
+    const view = this.view;
+    if (!view) return;
+    const read = view.form.read();
+    if (!read.ok) return;
+    this.hideBanner();
+    view.setBusy(true);
+    const program = view.program;
+    try {
+      if (view.mode === "durable") {
+        const { run_id: runId } = await runDurable(program.name, read.inputs);
+        goToRun(runId);
+        this.showRun(runId, program).resume();
+        this.runsPanel.refresh();
+      } else if (view.mode === "stream") {
+        const controller = new AbortController();
+        const { runId, response } = await runStream(program.name, read.inputs, controller.signal);
+        goToRun(runId);
+        this.showRun(runId, program).attach(response, controller);
+        this.runsPanel.refresh();
+      } else {
+        this.clearRun();
+        this.runSlot.replaceChildren(h("div", { class: "sync-wait", role: "status" }, h("span", { class: "spinner" }), `Running ${program.name} (sync)…`));
+        const result = await runSync(program.name, read.inputs);
+        const { run_id: runId, ...outputs } = result;
+        if (!runId) {
+          this.runSlot.replaceChildren(h("pre", { class: "out-json" }, JSON.stringify(outputs, null, 2)));
+          view.setBusy(false);
+          return;
+        }
+        goToRun(runId);
+        const run = this.showRun(runId, program);
+        run.showOutputs(outputs);
+        run.resume(); // the trace, replayed from the run's log
+      }
+    } catch (e) {
+      view.setBusy(false);
+      if (this.run === null) this.runSlot.replaceChildren();
+      const failedRun = e instanceof ApiError ? (e.details as { run_id?: unknown } | null)?.run_id : undefined;
+      if (e instanceof ApiError && e.status === 400) view.form.showServerErrors(e.message, e.details);
+      else if (typeof failedRun === "string") {
+        // A sync run that failed still has its log: show where it failed, as for a streamed run.
+        goToRun(failedRun);
+        this.showRun(failedRun, program).resume();
+      }
+      else if (e instanceof ApiError && e.status === 401) this.askToken(e.message);
+      else this.error(e);
+    }
+  }
+
+  private async copyCurl(): Promise<void> {
+    const view = this.view;
+    if (!view) return;
+    const read = view.form.read();
+    if (!read.ok) return;
+    const ok = await copyText(curlCommand(location.origin, view.program.name, read.inputs, view.streaming));
+    this.toast(ok ? "curl command copied" : "could not copy: the clipboard is blocked");
+  }
+
+  private toast(text: string): void {
+    for (const old of document.querySelectorAll(".toast")) old.remove();
+    const t = h("div", { class: "toast", role: "status" }, text);
+    document.body.appendChild(t);
+    setTimeout(() => t.remove(), 2000);
+  }
+
+  private hideBanner(): void {
+    this.banner.hidden = true;
+    this.banner.replaceChildren();
+  }
+
+  private error(e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    this.banner.replaceChildren(h("strong", {}, "Error "), message, h("button", { type: "button", class: "link", onclick: () => this.hideBanner() }, "dismiss"));
+    this.banner.hidden = false;
+    document.body.dataset.ready = "1";
+  }
+
+  /** The server has API_TOKEN set: ask for it once and keep it in this browser. */
+  private askToken(message: string): void {
+    const input = h("input", { type: "password", placeholder: "API token", autocomplete: "off", "aria-label": "API token" });
+    const form = h(
+      "form",
+      { class: "token-form" },
+      h("p", {}, `${message}. This server needs its API token.`),
+      input,
+      h("button", { type: "submit", class: "btn btn-primary" }, "Save"),
+    );
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      setApiToken(input.value.trim() || null);
+      location.reload();
+    });
+    this.banner.replaceChildren(form);
+    this.banner.hidden = false;
+    document.body.dataset.ready = "1";
+  }
+}

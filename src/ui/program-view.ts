@@ -1,0 +1,93 @@
+// The selected program: its header, the generated form, Run, the streaming toggle and Copy as curl.
+import { h } from "./dom";
+import { InputForm } from "./form";
+import { signatureText } from "./program-list";
+import { setStreamingChoice, streamingChoice } from "./prefs";
+import type { ProgramInfo } from "./types";
+
+/** Streaming is on by default for anything but a plain Predict; the user's choice wins. */
+export function streamingFor(p: ProgramInfo): boolean {
+  return streamingChoice(p.name) ?? p.streaming;
+}
+
+export interface ProgramViewHandlers {
+  run: () => void;
+  copyCurl: () => void;
+}
+
+export class ProgramView {
+  readonly el: HTMLElement;
+  readonly form: InputForm;
+  private readonly runBtn: HTMLButtonElement;
+  private readonly streamToggle: HTMLInputElement;
+  private readonly backgroundToggle: HTMLInputElement;
+
+  constructor(
+    readonly program: ProgramInfo,
+    handlers: ProgramViewHandlers,
+  ) {
+    const isMac = /Mac|iPhone|iPad/.test(navigator.platform);
+    this.runBtn = h("button", { type: "submit", class: "btn btn-primary", "data-role": "run" }, "Run", h("kbd", {}, isMac ? "⌘↵" : "Ctrl↵"));
+    this.streamToggle = h("input", { type: "checkbox", id: "stream-toggle", "data-role": "stream-toggle" });
+    this.streamToggle.checked = streamingFor(program);
+    this.backgroundToggle = h("input", { type: "checkbox", id: "background-toggle", "data-role": "background-toggle" });
+    const background = h(
+      "label",
+      { class: "check", for: "background-toggle", title: "Run in the run's own Durable Object (POST /api/runs): it finishes even if every tab is closed; reopen its permalink to watch." },
+      this.backgroundToggle,
+      "Keep running if I leave",
+    );
+    background.hidden = !this.streamToggle.checked;
+    this.streamToggle.addEventListener("change", () => {
+      setStreamingChoice(program.name, this.streamToggle.checked);
+      background.hidden = !this.streamToggle.checked;
+    });
+    const actions = h(
+      "div",
+      { class: "form-actions" },
+      this.runBtn,
+      h(
+        "label",
+        { class: "switch", for: "stream-toggle", title: "On: watch every step live (POST /{program}/stream). Off: wait for the JSON result (POST /{program})." },
+        this.streamToggle,
+        h("span", { class: "switch-track", "aria-hidden": "true" }),
+        "Stream events",
+      ),
+      background,
+      h("span", { class: "spacer" }),
+      h("button", { type: "button", class: "btn", "data-role": "copy-curl", onclick: handlers.copyCurl }, "Copy as curl"),
+    );
+    this.form = new InputForm(program, handlers.run, actions);
+    const sig = program.signature;
+    this.el = h(
+      "section",
+      { class: "program-view", "data-program": program.name, "aria-labelledby": "program-title" },
+      h(
+        "header",
+        { class: "pv-head" },
+        h("h1", { id: "program-title" }, program.name),
+        h("span", { class: `badge m-${program.module}` }, program.module),
+        h("span", { class: "pv-model" }, program.model, program.demo ? h("span", { class: "badge demo" }, "demo LM") : null),
+      ),
+      program.description ? h("p", { class: "pv-desc" }, program.description) : null,
+      h("div", { class: "pv-sig mono", title: "signature" }, signatureText(program)),
+      sig.instructions ? h("p", { class: "pv-instr" }, sig.instructions) : null,
+      this.form.el,
+    );
+  }
+
+  /** How Run runs: attached SSE stream, durable run followed over SSE, or sync JSON. */
+  get mode(): "stream" | "durable" | "sync" {
+    if (!this.streamToggle.checked) return "sync";
+    return this.backgroundToggle.checked ? "durable" : "stream";
+  }
+
+  get streaming(): boolean {
+    return this.streamToggle.checked;
+  }
+
+  setBusy(busy: boolean): void {
+    this.runBtn.disabled = busy;
+    this.runBtn.classList.toggle("busy", busy);
+  }
+}

@@ -1,0 +1,72 @@
+// Problems shown in the page: the server's 400 next to the field it names, and a run
+// cancelled from the page ends as cancelled.
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, inject, it } from "vitest";
+import { collectErrors, launch } from "./browser";
+import { fetchLog, fill, runIdOf, serverRun } from "./helpers";
+
+const baseURL = inject("baseURL");
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+beforeEach(async () => {
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
+  errors = collectErrors(page);
+});
+afterEach(async () => {
+  await context?.close();
+});
+
+it("shows the server's 400 field error inline, next to the field", async () => {
+  await page.goto(`${baseURL}/?program=reason`);
+  await fill(page, "question", "");
+  const answer = page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/reason/stream");
+  await page.locator("[data-role=run]").click();
+  const res = await answer;
+  expect(res.status()).toBe(400);
+  const body = (await res.json()) as { error: { details: { issues: { field: string; message: string }[] } } };
+  const issue = body.error.details.issues.find((i) => i.field === "question");
+  expect(issue).toBeTruthy();
+  const inline = page.locator('[data-error-for="question"]');
+  await expect.poll(() => inline.isVisible()).toBe(true);
+  expect(await inline.textContent()).toBe(issue!.message);
+  expect(await page.locator('[data-field="question"]').getAttribute("aria-invalid")).toBe("true");
+  // Focus goes to the field to fix, and no run was started.
+  expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.field)).toBe("question");
+  expect(await page.locator("#run").count()).toBe(0);
+  // Fixing the field and running again clears the error.
+  await fill(page, "question", "What is 2 + 2?");
+  await page.keyboard.press("Control+Enter");
+  await expect.poll(() => page.locator("#run").getAttribute("data-status"), { timeout: 60_000 }).toBe("succeeded");
+  expect(await inline.isVisible()).toBe(false);
+  expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+});
+
+it("Cancel ends a running run as cancelled, shown in the page and in the log", async () => {
+  await page.goto(`${baseURL}/?program=reason`);
+  await fill(page, "question", "Explain the theory of relativity in detail.");
+  await page.locator("[data-role=run]").click();
+  await page.locator("#run li.node[data-kind=lm] > .n-live").filter({ hasText: /\S{3}/ }).waitFor();
+  const runId = await runIdOf(page);
+  await page.locator("#run [data-role=cancel]").click();
+  await expect.poll(() => page.locator("#run").getAttribute("data-status"), { timeout: 30_000 }).toBe("cancelled");
+  expect(await page.locator("#run [data-role=status]").textContent()).toBe("cancelled");
+  expect(await page.locator("#run .run-error").textContent()).toMatch(/Run cancelled/);
+  expect(await page.locator("#run [data-role=cancel]").isHidden()).toBe(true);
+  // No node is left ticking as if still running.
+  expect(await page.locator("#run li.node.open").count()).toBe(0);
+  const log = await fetchLog(baseURL, runId);
+  const end = log.at(-1)!;
+  expect(end.type === "run_end" && end.status).toBe("cancelled");
+  expect((await serverRun(baseURL, runId)).status).toBe("cancelled");
+  expect(errors).toEqual([]);
+});

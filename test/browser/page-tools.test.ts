@@ -1,0 +1,86 @@
+// Copy as curl gives a command that really runs the program; the tree works from the keyboard.
+import { execFileSync } from "node:child_process";
+import { createParser } from "eventsource-parser";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, inject, it } from "vitest";
+import { collectErrors, launch } from "./browser";
+import { fill } from "./helpers";
+
+const baseURL = inject("baseURL");
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+beforeEach(async () => {
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
+  page = await context.newPage();
+  errors = collectErrors(page);
+});
+afterEach(async () => {
+  await context?.close();
+});
+
+async function copiedCurl(): Promise<string> {
+  await page.locator("[data-role=copy-curl]").click();
+  await page.locator(".toast").filter({ hasText: "copied" }).waitFor();
+  return page.evaluate(() => navigator.clipboard.readText());
+}
+
+it("Copy as curl copies a command that streams the same run from a terminal", async () => {
+  await page.goto(`${baseURL}/?program=reason`);
+  await fill(page, "question", "It's 2 + 2, isn't it?");
+  const command = await copiedCurl();
+  expect(command).toContain(`${baseURL}/reason/stream`);
+  const out = execFileSync("bash", ["-c", command], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] });
+  const frames: { id?: string; event?: string; data: string }[] = [];
+  createParser({ onEvent: (m) => frames.push(m) }).feed(out);
+  expect(frames.map((f) => Number(f.id))).toEqual(frames.map((_, i) => i + 1));
+  const start = JSON.parse(frames[0].data) as { type: string; inputs: Record<string, unknown> };
+  expect(start.type).toBe("run_start");
+  // The quote in the input survived the shell quoting.
+  expect(start.inputs).toEqual({ question: "It's 2 + 2, isn't it?" });
+  expect(frames.at(-1)!.event).toBe("run_end");
+  expect(JSON.parse(frames.at(-1)!.data).status).toBe("succeeded");
+
+  // With streaming off it is the sync call, answering JSON.
+  await page.locator("label.switch").click();
+  const sync = await copiedCurl();
+  expect(sync).toContain(`${baseURL}/reason'`);
+  const body = JSON.parse(execFileSync("bash", ["-c", sync], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] })) as Record<string, unknown>;
+  expect(typeof body.run_id).toBe("string");
+  expect(typeof body.answer).toBe("string");
+  expect(errors).toEqual([]);
+});
+
+it("the tree is usable from the keyboard: arrows move between calls, Enter opens one", async () => {
+  await page.goto(`${baseURL}/?program=reason`);
+  await fill(page, "question", "What is 3 * 3?");
+  await page.keyboard.press("Control+Enter");
+  await page.locator("#run[data-status=succeeded]").waitFor({ timeout: 60_000 });
+  await page.locator("#run .n-row").first().focus();
+  await page.keyboard.press("ArrowDown"); // Predict
+  await page.keyboard.press("ArrowDown"); // format
+  await page.keyboard.press("ArrowDown"); // lm
+  const focused = () => page.evaluate(() => document.activeElement?.closest("li.node")?.getAttribute("data-kind"));
+  expect(await focused()).toBe("lm");
+  await page.keyboard.press("Enter");
+  const detail = page.locator("#run li.node[data-kind=lm] > .n-detail");
+  expect(await detail.isVisible()).toBe(true);
+  expect(await detail.locator(".msg-role").first().textContent()).toBe("system");
+  await page.keyboard.press("ArrowLeft");
+  expect(await detail.isVisible()).toBe(false);
+  // Tabs switch with the arrow keys too.
+  await page.locator("#run [data-tab=tree]").focus();
+  await page.keyboard.press("ArrowRight");
+  expect(await page.locator("#run").getAttribute("data-tab")).toBe("timeline");
+  expect(await page.locator("#run .wf-row").count()).toBe(await page.locator("#run li.node").count());
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,102 @@
+// The page's run state on its own (no browser): events applied exactly once and in seq
+// order whatever order and repetition they arrive in, and the tree they build.
+import { describe, expect, it } from "vitest";
+import type { RunEvent } from "../../src/dspy/events";
+import { parseLiteralOptions, fieldControl } from "../../src/ui/field-kind";
+import { fieldIssues } from "../../src/ui/form";
+import { RunState, walk } from "../../src/ui/run-state";
+
+const R = "r1";
+let ts = 1000;
+const ev = (seq: number, body: Record<string, unknown>) => ({ run_id: R, seq, ts: ts++, ...body }) as unknown as RunEvent;
+const call = (id: string, parent: string | null, name: string) => ({ call_id: id, parent_id: parent, name });
+
+function cotLog(): RunEvent[] {
+  return [
+    ev(1, { type: "run_start", program: "reason", module: "ChainOfThought", inputs: { question: "q" } }),
+    ev(2, { type: "module_start", ...call("a", null, "ChainOfThought"), module: "ChainOfThought", inputs: { question: "q" } }),
+    ev(3, { type: "module_start", ...call("b", "a", "ChainOfThought.predict"), module: "Predict", inputs: { question: "q" } }),
+    ev(4, { type: "lm_start", ...call("c", "b", "m"), model: "m", messages: [{ role: "user", content: "hi" }], params: {} }),
+    ev(5, { type: "lm_delta", ...call("c", "b", "m"), delta: "Par" }),
+    ev(6, { type: "lm_delta", ...call("c", "b", "m"), delta: "is" }),
+    ev(7, { type: "lm_end", ...call("c", "b", "m"), text: "Paris", usage: null, cached: false, error: null, duration_ms: 5 }),
+    ev(8, { type: "module_end", ...call("b", "a", "ChainOfThought.predict"), outputs: { answer: "Paris" }, error: null, duration_ms: 6 }),
+    ev(9, { type: "module_end", ...call("a", null, "ChainOfThought"), outputs: { answer: "Paris" }, error: null, duration_ms: 7 }),
+    ev(10, { type: "run_end", status: "succeeded", outputs: { answer: "Paris" }, error: null, usage: {}, duration_ms: 8 }),
+  ];
+}
+
+describe("RunState", () => {
+  it("applies a replay that overlaps what it has, and events ahead of a gap, exactly once in order", () => {
+    const log = cotLog();
+    const state = new RunState(R);
+    const deltas: string[] = [];
+    state.subscribe((c) => c.kind === "node_delta" && deltas.push(c.event.delta));
+    for (const e of log.slice(0, 5)) state.apply(e);
+    // A resumed stream that starts early (overlap), with one event arriving ahead of its turn.
+    for (const e of [log[3], log[4], log[6], log[5], ...log.slice(7), log[9]]) state.apply(e);
+    expect(state.events.map((e) => e.seq)).toEqual(log.map((e) => e.seq));
+    expect(deltas).toEqual(["Par", "is"]);
+    expect(state.duplicates).toBe(3);
+    expect(state.done).toBe(true);
+    expect(state.summary.outputs).toEqual({ answer: "Paris" });
+    const nodes = [...walk(state.roots)].map((n) => [n.kind, n.name, n.depth]);
+    expect(nodes).toEqual([["module", "ChainOfThought", 0], ["module", "ChainOfThought.predict", 1], ["lm", "m", 2]]);
+  });
+
+  it("holds events after a gap until the gap is filled", () => {
+    const log = cotLog();
+    const state = new RunState(R);
+    state.apply(log[0]);
+    state.apply(log[2]);
+    expect(state.lastSeq).toBe(1);
+    expect(state.nodes.size).toBe(0);
+    state.apply(log[1]);
+    expect(state.lastSeq).toBe(3);
+    expect([...walk(state.roots)].map((n) => n.callId)).toEqual(["a", "b"]);
+  });
+
+  it("ignores another run's events", () => {
+    const state = new RunState("other");
+    state.apply(cotLog()[0]);
+    expect(state.lastSeq).toBe(0);
+  });
+
+  it("finds the node where a failure started, below the modules that failed with it", () => {
+    const err = { type: "AdapterParseError", message: "no answer" };
+    const state = new RunState(R);
+    for (const e of [
+      ...cotLog().slice(0, 7),
+      ev(8, { type: "adapter_parse_start", ...call("d", "b", "ChatAdapter"), adapter: "ChatAdapter", completion: "x" }),
+      ev(9, { type: "adapter_parse_end", ...call("d", "b", "ChatAdapter"), outputs: null, error: err, duration_ms: 1 }),
+      ev(10, { type: "module_end", ...call("b", "a", "ChainOfThought.predict"), outputs: null, error: err, duration_ms: 6 }),
+      ev(11, { type: "module_end", ...call("a", null, "ChainOfThought"), outputs: null, error: err, duration_ms: 7 }),
+      ev(12, { type: "run_end", status: "failed", outputs: null, error: err, usage: {}, duration_ms: 8 }),
+    ]) {
+      state.apply(e);
+    }
+    expect(state.summary.status).toBe("failed");
+    expect(state.failingNode()?.callId).toBe("d");
+  });
+});
+
+describe("form controls from signature fields", () => {
+  it("reads DSPy annotations and JSON schemas", () => {
+    expect(parseLiteralOptions(`'a', "b c", 3, True`)).toEqual(["a", "b c", 3, true]);
+    const kind = (type: string, schema?: Record<string, unknown>) => fieldControl({ name: "f", type, schema });
+    expect(kind("int").control).toEqual({ kind: "int" });
+    expect(kind("Literal['x', 'y']").control).toEqual({ kind: "select", options: ["x", "y"] });
+    expect(kind("Optional[list[str]]")).toMatchObject({ control: { kind: "json", shape: "list" }, optional: true });
+    expect(kind("whatever", { type: "boolean" }).control).toEqual({ kind: "bool" });
+    expect(kind("x", { enum: ["p", "q"] }).control).toEqual({ kind: "select", options: ["p", "q"] });
+    expect(kind("x", { anyOf: [{ type: "number" }, { type: "null" }] })).toMatchObject({ control: { kind: "float" }, optional: true });
+  });
+
+  it("maps a 400's details to fields", () => {
+    expect(fieldIssues({ issues: [{ field: "question", message: "Required" }, { field: null, message: "body" }] })).toEqual([
+      { field: "question", message: "Required" },
+      { field: null, message: "body" },
+    ]);
+    expect(fieldIssues([{ path: ["context", 0], message: "expected string" }])).toEqual([{ field: "context", message: "expected string" }]);
+  });
+});

@@ -1,0 +1,55 @@
+// The README's screenshot: a finished ReAct run (tools, steps, answer) as the page shows it.
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { collectErrors, launch } from "./browser";
+import { domTree, expectShownExactlyOnce, fetchLog, runIdOf } from "./helpers";
+
+const baseURL = inject("baseURL");
+const out = resolve(import.meta.dirname, "../../docs/screenshot.png");
+let browser: Browser;
+let react: { name: string; inputs: string[] } | undefined;
+
+beforeAll(async () => {
+  browser = await launch();
+  const { programs } = (await (await fetch(`${baseURL}/api/programs`)).json()) as {
+    programs: { name: string; module: string; signature: { inputs: { name: string }[] } }[];
+  };
+  const p = programs.find((p) => p.module === "ReAct");
+  react = p && { name: p.name, inputs: p.signature.inputs.map((f) => f.name) };
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+it("a finished ReAct run: tool calls nested under the agent, the answer, saved as docs/screenshot.png", async (ctx) => {
+  if (!react) return ctx.skip("the server lists no ReAct program yet");
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1, colorScheme: "light" });
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  await page.goto(`${baseURL}/?program=${react.name}`);
+  await page.locator(`[data-field="${react.inputs[0]}"]`).fill("What is 17 * 23, and how many metres is that many feet?");
+  await page.locator("[data-role=run]").click();
+  await expect.poll(() => page.locator("#run").getAttribute("data-status"), { timeout: 60_000 }).toBe("succeeded");
+  const runId = await runIdOf(page);
+  const log = await fetchLog(baseURL, runId);
+  await expectShownExactlyOnce(page, log);
+
+  // Tool calls sit under the ReAct module, between its steps, as in DSPy's trace.
+  const tree = await domTree(page);
+  expect(tree).toHaveLength(1);
+  expect(tree[0].kind).toBe("module");
+  const tools = tree[0].children.filter((n) => n.kind === "tool").map((n) => n.name);
+  expect(tools.length).toBeGreaterThan(0);
+  const started = log.filter((e) => e.type === "tool_start").map((e) => e.name);
+  expect(tools).toEqual(started);
+
+  // Open one tool call so its arguments and result show, then let the recent-runs list settle.
+  await page.locator("#run li.node[data-kind=tool] > .n-row").first().click();
+  await page.locator(`[data-role=recent-runs] [data-run-id="${runId}"]`).waitFor();
+  mkdirSync(resolve(out, ".."), { recursive: true });
+  await page.screenshot({ path: out, fullPage: true });
+  expect(errors).toEqual([]);
+  await context.close();
+});
