@@ -6,5 +6,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     exclude: ["test/browser/**"],
+    // A fresh isolate's first request loads zod and openai (several seconds on a busy machine).
+    testTimeout: 30_000,
   },
 });

@@ -1,9 +1,7 @@
-import { Hono } from "hono";
-import { DurableObject } from "cloudflare:workers";
+// Worker entry: the HTTP app and the Durable Object classes bound in wrangler.toml.
+import { createApp } from "./server/app";
 
-export class RunObject extends DurableObject {}
-export class ProgramIndex extends DurableObject {}
+export { RunObject } from "./server/run-object";
+export { ProgramIndex } from "./server/program-index";
 
-const app = new Hono();
-app.get("/health", (c) => c.json({ ok: true }));
-export default app;
+export default createApp();

@@ -1,0 +1,62 @@
+// A program: a named module factory with a description, an optional LM of its
+// own and a streaming default. `defineProgram` derives the rest (module kind,
+// public signature) from one instance of the module.
+import type { LM } from "../dspy/lm";
+import type { Module } from "../dspy/module";
+import type { Signature } from "../dspy/signature";
+import { classNameOf } from "../dspy/utils/class-name";
+import { configuredLM, type LMEnv } from "./lm-config";
+
+export interface ProgramSpec {
+  /** URL segment: `POST /{name}`. Lowercase letters, digits, `-` and `_`. */
+  name: string;
+  description: string;
+  /** Builds a fresh module for each run (modules hold per-call state such as paths). */
+  module: () => Module;
+  /** The signature callers see; defaults to the module's own (a ChainOfThought's includes `reasoning`). */
+  signature?: Signature;
+  /** This program's LM instead of the configured one (another model, a scripted LM in tests). */
+  lm?: (env: LMEnv) => LM;
+  /** Whether the UI streams by default; default: true for anything but a plain Predict. */
+  streaming?: boolean;
+}
+
+export interface Program {
+  readonly name: string;
+  readonly description: string;
+  /** The root module's class: Predict, ChainOfThought, ReAct, … */
+  readonly kind: string;
+  readonly signature: Signature;
+  readonly streaming: boolean;
+  create(): Module;
+  /** The LM a run of this program uses, built per run. */
+  lm(env: LMEnv): LM;
+}
+
+/** Names the Worker routes itself (or serves as assets), so no program may take them. */
+const RESERVED = new Set(["api", "health", "openapi.json", "runs", "index.html", "app.js", "app.css", "favicon.ico", "static", "assets"]);
+
+/** The module's own signature, else its inner predictor's (ChainOfThought), else a wrapped module's (BestOfN, Refine). */
+function signatureOf(module: unknown): Signature | undefined {
+  const m = module as { signature?: Signature; predict?: { signature?: Signature }; module?: unknown } | undefined;
+  return m?.signature ?? m?.predict?.signature ?? (m?.module ? signatureOf(m.module) : undefined);
+}
+
+export function defineProgram(spec: ProgramSpec): Program {
+  if (!/^[a-z][a-z0-9_-]{0,63}$/.test(spec.name) || RESERVED.has(spec.name)) {
+    throw new Error(`Program name "${spec.name}" must match [a-z][a-z0-9_-]* and not be one of ${[...RESERVED].join(", ")}`);
+  }
+  const probe = spec.module();
+  const signature = spec.signature ?? signatureOf(probe);
+  if (!signature) throw new Error(`Program "${spec.name}": its module has no signature; pass \`signature\``);
+  const kind = classNameOf(probe);
+  return {
+    name: spec.name,
+    description: spec.description,
+    kind,
+    signature,
+    streaming: spec.streaming ?? kind !== "Predict",
+    create: spec.module,
+    lm: spec.lm ?? configuredLM,
+  };
+}

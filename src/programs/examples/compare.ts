@@ -1,0 +1,27 @@
+import { ChainOfThought } from "../../dspy/chain-of-thought";
+import { type CallOptions, type Inputs, Module } from "../../dspy/module";
+import { MultiChainComparison } from "../../dspy/multi-chain-comparison";
+import type { Prediction } from "../../dspy/prediction";
+import { Signature } from "../../dspy/signature";
+import { defineProgram } from "../define";
+
+const task = new Signature("question -> answer");
+
+/** Three reasoning attempts in one LM call (n=3), then a comparison that settles on one answer. */
+class CompareAttempts extends Module {
+  static override readonly className = "CompareAttempts";
+  readonly attempts = new ChainOfThought(task);
+  readonly compare = new MultiChainComparison(task, { M: 3 });
+
+  override async forward(inputs: Inputs, options?: CallOptions): Promise<Prediction> {
+    const drafts = await this.attempts.call(inputs, { config: { n: 3, temperature: 0.9 } });
+    return this.compare.call({ ...inputs, completions: drafts.completions }, options);
+  }
+}
+
+export const compare = defineProgram({
+  name: "compare",
+  description: "Reason three ways, then compare the attempts and answer once more (MultiChainComparison).",
+  module: () => new CompareAttempts(),
+  signature: new Signature("question -> rationale, answer"),
+});

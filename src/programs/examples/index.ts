@@ -1,0 +1,11 @@
+// The example programs, one per module kind.
+import type { Program } from "../define";
+import { agent } from "./agent";
+import { best } from "./best";
+import { classify } from "./classify";
+import { compare } from "./compare";
+import { math } from "./math";
+import { qa } from "./qa";
+import { reason } from "./reason";
+
+export const examples: Program[] = [qa, reason, classify, agent, math, best, compare];

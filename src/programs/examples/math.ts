@@ -1,0 +1,8 @@
+import { ProgramOfThought } from "../../dspy/program-of-thought";
+import { defineProgram } from "../define";
+
+export const math = defineProgram({
+  name: "math",
+  description: "Solve a math question by writing JavaScript and running it in a QuickJS sandbox (ProgramOfThought).",
+  module: () => new ProgramOfThought("question -> answer: float", { maxIters: 3 }),
+});

@@ -1,0 +1,32 @@
+// The Hono app: middleware order matters — CORS first (so errors carry it),
+// health before auth, auth before anything that touches a program or run.
+import { Hono } from "hono";
+import { handleError, jsonError } from "./api-error";
+import { auth } from "./middleware/auth";
+import { bodyLimit } from "./middleware/body-limit";
+import { cors } from "./middleware/cors";
+import { openApiDocument } from "./openapi";
+import type { AppEnv } from "./request";
+import { invokeRoutes } from "./routes/invoke";
+import { programRoutes } from "./routes/programs";
+import { runRoutes } from "./routes/runs";
+
+export function createApp() {
+  const app = new Hono<AppEnv>();
+  app.onError(handleError);
+  app.notFound((c) => jsonError(404, "not_found", `No route ${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.use("*", cors());
+  app.get("/health", (c) => c.json({ ok: true }));
+  // The run permalink is the UI page; the page asks for the token itself.
+  app.get("/runs/:id", async (c) => {
+    const page = await c.env.ASSETS.fetch(new URL("/index.html", c.req.url));
+    return new Response(page.body, page);
+  });
+  app.use("*", auth());
+  app.use("*", bodyLimit());
+  app.get("/openapi.json", (c) => c.json(openApiDocument(c.env, new URL(c.req.url).origin)));
+  app.route("/api/programs", programRoutes);
+  app.route("/api/runs", runRoutes);
+  app.route("/", invokeRoutes);
+  return app;
+}

@@ -1,0 +1,29 @@
+// The Worker's bindings: wrangler.toml [vars] and bindings (generated `Env`),
+// plus secrets and optional vars that only exist when configured.
+/** Vars typed by `wrangler types` as their literal defaults; any string may be configured. */
+type Configurable = "LM_MODEL" | "LM_BASE_URL" | "DEMO_LM_DELAY_MS" | "RUN_RETENTION_DAYS" | "CORS_ORIGINS" | "OPENAI_API_KEY" | "API_TOKEN";
+
+export interface ServerEnv extends Omit<Env, Configurable> {
+  LM_MODEL: string;
+  LM_BASE_URL: string;
+  /** Secret. Without it the offline demo LM answers. */
+  OPENAI_API_KEY?: string;
+  /** Secret. When set, every API route requires it (Bearer, `?token=` or cookie). */
+  API_TOKEN?: string;
+  /** Comma-separated allowed origins, or `*` (the default). */
+  CORS_ORIGINS?: string;
+  /** Pause before each streamed token of the demo LM, in ms. */
+  DEMO_LM_DELAY_MS?: string;
+  /** Days a finished run's log is kept. */
+  RUN_RETENTION_DAYS?: string;
+}
+
+/** Values that must never appear in an event, an error or a log line. */
+export function secretsOf(env: ServerEnv): string[] {
+  return [env.OPENAI_API_KEY, env.API_TOKEN].filter((s): s is string => !!s);
+}
+
+export function retentionMs(env: ServerEnv): number {
+  const days = Number(env.RUN_RETENTION_DAYS ?? 7);
+  return (Number.isFinite(days) && days > 0 ? days : 7) * 86_400_000;
+}

@@ -1,0 +1,164 @@
+// The OpenAPI 3.1 document: fixed routes plus, per program, `POST /{name}` and
+// `POST /{name}/stream` with request/response schemas from its signature.
+import { RunEvent } from "../dspy/events";
+import { listPrograms } from "../programs/registry";
+import type { ServerEnv } from "./env";
+import { jsonSchemaOf, signatureInfo } from "./program-info";
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown, description: string) => ({ description, content: { "application/json": { schema } } });
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((code) => [String(code), json(ref("Error"), ERROR_TEXT[code] ?? "Error")]));
+const ERROR_TEXT: Record<number, string> = {
+  400: "Bad JSON, or inputs that do not match the signature (field-level `details.issues`)",
+  401: "Missing or wrong API token (only when API_TOKEN is set)",
+  404: "Unknown program or run",
+  409: "The run was cancelled",
+  413: "Body larger than 1 MB",
+  429: "Rate limited by the LM provider",
+  500: "The program failed (a tool or module error); details carry the run id",
+  502: "The LM failed or answered in a form that could not be parsed",
+};
+const sse = (description: string) => ({
+  description,
+  headers: { "X-Run-Id": { schema: { type: "string" }, description: "The run's id (for resume and cancel)" } },
+  content: {
+    "text/event-stream": {
+      schema: { type: "string", description: "SSE frames: `id: <seq>`, `event: <type>`, `data: <RunEvent JSON>`" },
+      "x-event-schema": ref("RunEvent"),
+    },
+  },
+});
+const runIdParam = { name: "run_id", in: "path", required: true, schema: { type: "string", pattern: "^[0-9a-f]{32}$" } };
+
+function eventSchema(): unknown {
+  try {
+    return jsonSchemaOf(RunEvent);
+  } catch {
+    return { type: "object", required: ["run_id", "seq", "type", "ts"] };
+  }
+}
+
+export function openApiDocument(env: ServerEnv, origin: string) {
+  const programs = listPrograms();
+  const paths: Record<string, unknown> = {
+    "/health": { get: { summary: "Liveness", security: [], responses: { 200: json({ type: "object" }, "OK") } } },
+    "/api/programs": {
+      get: { summary: "Programs with their signatures, module kind, model and streaming default", responses: { 200: json({ type: "object" }, "The catalogue"), ...errors(401) } },
+    },
+    "/api/programs/{name}/runs": {
+      get: {
+        summary: "A program's recent runs, newest first",
+        parameters: [
+          { name: "name", in: "path", required: true, schema: { type: "string" } },
+          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 200, default: 20 } },
+        ],
+        responses: { 200: json({ type: "object" }, "Runs"), ...errors(400, 401, 404) },
+      },
+    },
+    "/api/programs/{name}/metrics": {
+      get: {
+        summary: "Calls, outcomes, p50/p95 latency, tokens and estimated cost",
+        parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
+        responses: { 200: json({ type: "object" }, "Metrics"), ...errors(401, 404) },
+      },
+    },
+    "/api/runs": {
+      post: {
+        summary: "Start a durable run: its Durable Object drives it, with or without a client",
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: {
+                oneOf: programs.map((p) => ({
+                  type: "object",
+                  required: ["program", "inputs"],
+                  properties: { program: { const: p.name }, inputs: signatureInfo(p.signature).input_schema },
+                })),
+              },
+            },
+          },
+        },
+        responses: {
+          202: json({ type: "object", required: ["run_id", "events_url"], properties: { run_id: { type: "string" }, events_url: { type: "string" } } }, "Started"),
+          ...errors(400, 401, 404, 413),
+        },
+      },
+    },
+    "/api/runs/{run_id}": {
+      get: { summary: "Status, inputs, outputs, usage and event counts", parameters: [runIdParam], responses: { 200: json(ref("RunSummary"), "The run"), ...errors(401, 404) } },
+    },
+    "/api/runs/{run_id}/events": {
+      get: {
+        summary: "Replay the run's events after Last-Event-ID (or ?after=), then follow it live until run_end",
+        parameters: [
+          runIdParam,
+          { name: "Last-Event-ID", in: "header", schema: { type: "integer", minimum: 0 } },
+          { name: "after", in: "query", schema: { type: "integer", minimum: 0 } },
+          { name: "token", in: "query", schema: { type: "string" }, description: "API token for EventSource (which cannot send headers)" },
+        ],
+        responses: { 200: sse("The event stream"), ...errors(400, 401, 404) },
+      },
+    },
+    "/api/runs/{run_id}/cancel": {
+      post: { summary: "Cancel a live run (LM requests abort; run_end status cancelled)", parameters: [runIdParam], responses: { 200: json({ type: "object" }, "Already finished"), 202: json({ type: "object" }, "Cancelling"), ...errors(401, 404) } },
+    },
+  };
+  for (const p of programs) {
+    const sig = signatureInfo(p.signature);
+    const body = { required: true, content: { "application/json": { schema: sig.input_schema } } };
+    const result = {
+      ...sig.output_schema,
+      properties: { run_id: { type: "string" }, ...(sig.output_schema.properties as object) },
+      required: ["run_id", ...((sig.output_schema.required as string[]) ?? [])],
+    };
+    paths[`/${p.name}`] = {
+      post: {
+        operationId: `run_${p.name}`,
+        summary: `${p.description} Signature: ${sig.text}`,
+        tags: [p.name],
+        requestBody: body,
+        responses: { 200: json(result, "The outputs, with the run id"), ...errors(400, 401, 404, 409, 413, 429, 500, 502) },
+      },
+    };
+    paths[`/${p.name}/stream`] = {
+      post: {
+        operationId: `stream_${p.name}`,
+        summary: `${p.name}, streamed: every event as SSE while it runs`,
+        tags: [p.name],
+        requestBody: body,
+        responses: { 200: sse("Events until run_end"), ...errors(400, 401, 404, 413) },
+      },
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "dspy-edge",
+      version: "0.1.0",
+      description: "DSPy-style programs on Cloudflare Workers; every step of a run streamed as SSE and kept for resume.",
+    },
+    servers: [{ url: origin }],
+    ...(env.API_TOKEN ? { security: [{ bearer: [] }] } : {}),
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: {
+        Error: {
+          type: "object",
+          required: ["error"],
+          properties: {
+            error: {
+              type: "object",
+              required: ["code", "message", "details"],
+              properties: { code: { type: "string" }, message: { type: "string" }, details: {} },
+            },
+          },
+        },
+        RunEvent: eventSchema(),
+        RunSummary: { type: "object", required: ["run_id", "program", "status", "inputs", "events"] },
+      },
+    },
+  };
+}

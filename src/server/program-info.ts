@@ -1,0 +1,82 @@
+// How a program describes itself over HTTP: GET /api/programs and OpenAPI.
+import { z } from "zod";
+import { fieldDescription, type Field, type Signature } from "../dspy/signature";
+import { allowsNone } from "../dspy/types";
+import type { Program } from "../programs/define";
+import type { ServerEnv } from "./env";
+
+export interface FieldInfo {
+  name: string;
+  /** DSPy's type name: str, int, list[str], Literal['a', 'b'], … */
+  type: string;
+  description: string | null;
+  /** JSON schema of the value. */
+  schema: Record<string, unknown>;
+  optional: boolean;
+}
+
+export interface ProgramInfo {
+  name: string;
+  description: string;
+  module: string;
+  model: string;
+  demo: boolean;
+  streaming: boolean;
+  signature: {
+    text: string;
+    instructions: string;
+    inputs: FieldInfo[];
+    outputs: FieldInfo[];
+    /** JSON schema of the request body of POST /{name}. */
+    input_schema: Record<string, unknown>;
+    /** JSON schema of the outputs in a result. */
+    output_schema: Record<string, unknown>;
+  };
+}
+
+function fieldInfo(field: Field, schema: Record<string, unknown>): FieldInfo {
+  return {
+    name: field.name,
+    type: field.typeName,
+    description: fieldDescription(field) || null,
+    schema,
+    optional: allowsNone(field.type),
+  };
+}
+
+function fieldsOf(fields: readonly Field[], objectSchema: Record<string, unknown>): FieldInfo[] {
+  const props = (objectSchema.properties ?? {}) as Record<string, Record<string, unknown>>;
+  return fields.map((f) => fieldInfo(f, props[f.name] ?? {}));
+}
+
+/** JSON schema from the zod schema that validates the values (so docs and checks agree). */
+export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  return rest;
+}
+
+export function signatureInfo(signature: Signature): ProgramInfo["signature"] {
+  const input_schema = jsonSchemaOf(signature.inputsSchema());
+  const output_schema = jsonSchemaOf(signature.outputsSchema());
+  return {
+    text: signature.toString(),
+    instructions: signature.instructions,
+    inputs: fieldsOf(signature.inputFields, input_schema),
+    outputs: fieldsOf(signature.outputFields, output_schema),
+    input_schema,
+    output_schema,
+  };
+}
+
+export function programInfo(program: Program, env: ServerEnv): ProgramInfo {
+  const model = program.lm(env).model;
+  return {
+    name: program.name,
+    description: program.description,
+    module: program.kind,
+    model,
+    demo: model.includes("demo"),
+    streaming: program.streaming,
+    signature: signatureInfo(program.signature),
+  };
+}

@@ -1,0 +1,77 @@
+// Helpers the routes share: reading bodies, finding programs and runs,
+// validating inputs — each failing with the API's JSON error.
+import type { Context } from "hono";
+import { InputValidationError } from "../dspy/errors";
+import type { Program } from "../programs/define";
+import { getProgram, listPrograms } from "../programs/registry";
+import { ApiError } from "./api-error";
+import type { ServerEnv } from "./env";
+
+export type AppEnv = { Bindings: ServerEnv };
+export type AppContext = Context<AppEnv>;
+
+/** 128 random bits, hex: unguessable, and safe in URLs and object names. */
+export function newRunId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function isRunId(id: string): boolean {
+  return /^[0-9a-f]{32}$/.test(id);
+}
+
+export function runStub(env: ServerEnv, runId: string) {
+  return env.RUNS.get(env.RUNS.idFromName(runId));
+}
+
+/** The stub of an existing-looking run id; 404 for anything that cannot be one. */
+export function requireRunStub(c: AppContext, runId: string) {
+  if (!isRunId(runId)) throw new ApiError(404, "run_not_found", `No run with id "${runId}"`);
+  return runStub(c.env, runId);
+}
+
+export async function readJsonObject(c: AppContext): Promise<Record<string, unknown>> {
+  const text = await c.req.text();
+  if (!text.trim()) throw new ApiError(400, "bad_json", "The request body is empty; send a JSON object.");
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw new ApiError(400, "bad_json", `The request body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new ApiError(400, "bad_json", "The request body must be a JSON object.");
+  }
+  return body as Record<string, unknown>;
+}
+
+export function requireProgram(name: string): Program {
+  const program = getProgram(name);
+  if (!program) {
+    const names = listPrograms().map((p) => p.name);
+    throw new ApiError(404, "program_not_found", `No program named "${name}". Programs: ${names.join(", ")}.`, { programs: names });
+  }
+  return program;
+}
+
+/** The inputs the signature declares, parsed; 400 with one issue per bad field otherwise. */
+export function validateInputs(program: Program, body: unknown): Record<string, unknown> {
+  try {
+    return program.signature.validateInputs(body);
+  } catch (e) {
+    if (e instanceof InputValidationError) {
+      throw new ApiError(400, "invalid_inputs", e.message, { issues: e.issues });
+    }
+    throw e;
+  }
+}
+
+/** `Last-Event-ID` header or `?after=`: a non-negative integer, else 400. */
+export function resumePoint(c: AppContext): number {
+  const raw = c.req.header("last-event-id") ?? c.req.query("after");
+  if (raw === undefined || raw.trim() === "") return 0;
+  if (!/^\d{1,15}$/.test(raw.trim())) {
+    throw new ApiError(400, "bad_last_event_id", `Last-Event-ID / after must be a non-negative integer (an event seq), got "${raw.slice(0, 40)}".`);
+  }
+  return Number(raw.trim());
+}

@@ -1,0 +1,56 @@
+// Running a program from a Worker request: `POST /{program}` (sync JSON,
+// dspy-cli compatible) and `POST /{program}/stream` (attached SSE).
+import { Hono } from "hono";
+import { AdapterParseError, LMError } from "../../dspy/errors";
+import type { Program } from "../../programs/define";
+import { ApiError } from "../api-error";
+import type { RunMode } from "../run-types";
+import { newRunId, readJsonObject, requireProgram, runStub, validateInputs, type AppContext, type AppEnv } from "../request";
+import { SSE_HEADERS, SseWriter, eventFrame, retryFrame } from "../sse";
+import { runInWorker } from "../worker-run";
+
+/** Validates the request and creates the run's object; the run itself has not started. */
+async function prepare(c: AppContext, mode: RunMode) {
+  const program = requireProgram(c.req.param("program")!);
+  const inputs = validateInputs(program, await readJsonObject(c));
+  const runId = newRunId();
+  const stub = runStub(c.env, runId);
+  await stub.init({ run_id: runId, program: program.name, module: program.kind, model: program.lm(c.env).model, mode, inputs });
+  return { program, inputs, runId, stub };
+}
+
+/** How a failed sync run answers: the LM's fault is a 502 (or its 429), anything else a 500. */
+function failure(program: Program, runId: string, status: string, error: unknown, info: { type: string; message: string } | null): ApiError {
+  const details = { run_id: runId, status, error: info, events_url: `/api/runs/${runId}/events` };
+  const message = `${program.name} ${status}: ${info?.message ?? "unknown error"}`;
+  if (status === "cancelled") return new ApiError(409, "run_cancelled", message, details);
+  if (error instanceof LMError) {
+    return error.status === 429 ? new ApiError(429, "rate_limited", message, details) : new ApiError(502, "lm_error", message, details);
+  }
+  if (error instanceof AdapterParseError) return new ApiError(502, "lm_parse_error", message, details);
+  return new ApiError(500, "run_failed", message, details);
+}
+
+export const invokeRoutes = new Hono<AppEnv>()
+  .post("/:program/stream", async (c) => {
+    const { program, inputs, runId, stub } = await prepare(c, "attached");
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    // Writes are never awaited: the Response must go out before the first one
+    // completes, and a client that left must not stop the run (it keeps appending).
+    const sse = new SseWriter(writable);
+    sse.send(retryFrame());
+    const run = runInWorker({ env: c.env, stub, runId, program, inputs, onEvent: (e) => sse.send(eventFrame(e)) })
+      .catch((e) => console.error(`attached run ${runId} failed outside the program`, e))
+      .finally(() => sse.close());
+    c.executionCtx.waitUntil(run);
+    return new Response(readable, { headers: { ...SSE_HEADERS, "X-Run-Id": runId } });
+  })
+  .post("/:program", async (c) => {
+    const { program, inputs, runId, stub } = await prepare(c, "sync");
+    const run = runInWorker({ env: c.env, stub, runId, program, inputs });
+    // If the caller hangs up, the run still gets the platform's grace period to finish and be logged.
+    c.executionCtx.waitUntil(run.catch(() => {}));
+    const { end, error } = await run;
+    if (end.status !== "succeeded") throw failure(program, runId, end.status, error, end.error);
+    return c.json({ run_id: runId, ...end.outputs }, 200, { "X-Run-Id": runId });
+  });

@@ -1,0 +1,66 @@
+// The one run driver behind every execution shape (attached stream, sync call,
+// durable run): stamps events (run_id, seq from 1, ts), emits run_start, runs
+// the program with an EventRecorder in a per-run context, and emits run_end
+// with status, outputs or error, usage per model and duration.
+import { context } from "../dspy/context";
+import { errorInfo } from "../dspy/errors";
+import type { EventOf, EventDraft } from "../dspy/events";
+import type { RunEvent } from "../dspy/events";
+import { EventRecorder } from "../dspy/recorder";
+import { toJsonRecord } from "../dspy/utils/json-value";
+import type { Program } from "../programs/define";
+import { secretsOf, type ServerEnv } from "./env";
+import { EventStamper } from "./stamper";
+
+export interface DriveOptions {
+  runId: string;
+  program: Program;
+  /** Already validated against the program's signature. */
+  inputs: Record<string, unknown>;
+  env: ServerEnv;
+  /** Aborting cancels the run: LM requests abort, modules stop between steps. */
+  signal: AbortSignal;
+  /** Receives every stamped event synchronously, in seq order. */
+  emit: (event: RunEvent) => void;
+}
+
+export interface RunOutcome {
+  end: EventOf<"run_end">;
+  /** The thrown value when the run failed or was cancelled. */
+  error?: unknown;
+}
+
+export async function driveRun(o: DriveOptions): Promise<RunOutcome> {
+  const started = Date.now();
+  const stamper = new EventStamper(o.runId, secretsOf(o.env));
+  const emit = (draft: EventDraft) => o.emit(stamper.stamp(draft));
+  emit({ type: "run_start", program: o.program.name, module: o.program.kind, inputs: o.inputs });
+  const recorder = new EventRecorder(emit);
+  const finish = (end: Omit<EventOf<"run_end">, "type" | "run_id" | "seq" | "ts" | "usage" | "duration_ms">) => {
+    const event = stamper.stamp({
+      type: "run_end",
+      ...end,
+      usage: recorder.usage,
+      duration_ms: Date.now() - started,
+    }) as EventOf<"run_end">;
+    o.emit(event);
+    return event;
+  };
+  try {
+    o.signal.throwIfAborted();
+    const lm = o.program.lm(o.env);
+    const module = o.program.create();
+    const prediction = await context({ lm, callbacks: [recorder], signal: o.signal }, () => module.call(o.inputs));
+    return { end: finish({ status: "succeeded", outputs: toJsonRecord(prediction), error: null }) };
+  } catch (error) {
+    const cancelled = o.signal.aborted;
+    const info = cancelled
+      ? { type: "RunCancelled", message: reasonText(o.signal.reason) }
+      : errorInfo(error);
+    return { end: finish({ status: cancelled ? "cancelled" : "failed", outputs: null, error: info }), error };
+  }
+}
+
+function reasonText(reason: unknown): string {
+  return reason instanceof Error && reason.message ? reason.message : "The run was cancelled";
+}

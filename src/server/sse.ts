@@ -1,0 +1,109 @@
+// Server-Sent Events framing and a writer that never blocks the run loop.
+// A frame is `id:` (seq), `event:` (type), one `data:` line of JSON; JSON.stringify
+// never emits a raw newline, so one line always holds the whole event.
+import type { RunEvent } from "../dspy/events";
+
+/** The reconnect delay we suggest to EventSource clients. */
+export const RETRY_MS = 2000;
+/** Send a comment when the stream was silent this long, so proxies keep it open. */
+export const KEEPALIVE_MS = 15_000;
+/** A subscriber this many chunks behind is dropped rather than buffered forever. */
+const MAX_BACKLOG = 10_000;
+
+export const SSE_HEADERS = {
+  "Content-Type": "text/event-stream; charset=utf-8",
+  "Cache-Control": "no-cache, no-transform",
+  Connection: "keep-alive",
+  "X-Accel-Buffering": "no",
+} as const;
+
+export function eventFrame(event: RunEvent): string {
+  return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+/** The frames of `text` (concatenated frames) with seq > after. */
+export function framesAfter(text: string, after: number): string {
+  let out = "";
+  for (const frame of text.split("\n\n")) {
+    if (frame && Number(frame.slice(4, frame.indexOf("\n"))) > after) out += frame + "\n\n";
+  }
+  return out;
+}
+
+export const retryFrame = (ms = RETRY_MS) => `retry: ${ms}\n\n`;
+export const PING_FRAME = ": ping\n\n";
+
+const encoder = new TextEncoder();
+
+/**
+ * Writes SSE text to one client. Writes are fire-and-forget: a run never waits
+ * for a slow or vanished client. The first failed write marks the client gone
+ * (the practical disconnect signal on Workers) and calls `onGone` once.
+ */
+export class SseWriter {
+  private writer: WritableStreamDefaultWriter<Uint8Array>;
+  private lastWrite = Date.now();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  gone = false;
+  closed = false;
+
+  constructor(
+    writable: WritableStream<Uint8Array>,
+    private readonly opts: { keepaliveMs?: number; onGone?: (reason: unknown) => void } = {},
+  ) {
+    this.writer = writable.getWriter();
+    this.armKeepalive(this.keepaliveMs);
+  }
+
+  private get keepaliveMs(): number {
+    return this.opts.keepaliveMs ?? KEEPALIVE_MS;
+  }
+
+  /** Queues `text`; returns false when the client is gone or too far behind. */
+  send(text: string): boolean {
+    if (this.gone || this.closed) return false;
+    if ((this.writer.desiredSize ?? 0) < -MAX_BACKLOG) {
+      this.markGone(new Error("subscriber too slow: backlog limit reached"));
+      return false;
+    }
+    this.lastWrite = Date.now();
+    this.writer.write(encoder.encode(text)).catch((e) => this.markGone(e));
+    return true;
+  }
+
+  /** Ends the stream after everything queued so far. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopKeepalive();
+    if (!this.gone) this.writer.close().catch(() => {});
+  }
+
+  private markGone(reason: unknown): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.stopKeepalive();
+    this.writer.abort(reason).catch(() => {});
+    this.opts.onGone?.(reason);
+  }
+
+  // One timer, re-armed lazily: a write only updates lastWrite, so a token
+  // stream costs no timer churn.
+  private armKeepalive(delay: number): void {
+    this.timer = setTimeout(() => {
+      if (this.gone || this.closed) return;
+      const idle = Date.now() - this.lastWrite;
+      if (idle >= this.keepaliveMs) {
+        this.send(PING_FRAME);
+        this.armKeepalive(this.keepaliveMs);
+      } else {
+        this.armKeepalive(this.keepaliveMs - idle);
+      }
+    }, delay);
+  }
+
+  private stopKeepalive(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

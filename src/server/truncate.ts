@@ -1,0 +1,65 @@
+// Keeps every event small enough for one SQLite row (2 MB) and one SSE frame,
+// cutting large values with an explicit marker instead of dropping them, and
+// removes secrets wherever they might have leaked into a value.
+import { TRUNCATED_MARKER, type RunEvent } from "../dspy/events";
+
+/** Largest serialized event we emit; well under the 2 MB row limit. */
+export const MAX_EVENT_BYTES = 1_000_000;
+// Tried in order until the event fits: long prompts survive the first pass intact.
+const STRING_LIMITS = [200_000, 20_000, 2_000, 200];
+const KEEP_ALWAYS = new Set(["run_id", "seq", "ts", "type", "call_id", "parent_id", "name", "status"]);
+
+function cut(value: unknown, maxString: number, maxItems: number): unknown {
+  if (typeof value === "string") {
+    return value.length > maxString ? value.slice(0, maxString) + TRUNCATED_MARKER : value;
+  }
+  if (Array.isArray(value)) {
+    const kept = value.slice(0, maxItems).map((v) => cut(v, maxString, maxItems));
+    if (value.length > maxItems) kept.push(`${TRUNCATED_MARKER} ${value.length - maxItems} more items`);
+    return kept;
+  }
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = cut(v, maxString, maxItems);
+    return out;
+  }
+  return value;
+}
+
+/** Returns the event itself when it fits, else a copy with large values cut. */
+export function truncateEvent(event: RunEvent, maxBytes = MAX_EVENT_BYTES): RunEvent {
+  if (JSON.stringify(event).length <= maxBytes) return event;
+  for (const limit of STRING_LIMITS) {
+    const candidate = {} as Record<string, unknown>;
+    for (const [k, v] of Object.entries(event)) {
+      candidate[k] = KEEP_ALWAYS.has(k) ? v : cut(v, limit, Math.max(10, limit / 20));
+    }
+    if (JSON.stringify(candidate).length <= maxBytes) return candidate as RunEvent;
+  }
+  // Pathological shapes (thousands of keys): keep identity, mark every payload cut.
+  const minimal = {} as Record<string, unknown>;
+  for (const [k, v] of Object.entries(event)) minimal[k] = KEEP_ALWAYS.has(k) ? v : TRUNCATED_MARKER;
+  return minimal as RunEvent;
+}
+
+const REDACTED = "[redacted]";
+
+/**
+ * Replaces every occurrence of a secret in the event's string values. Cheap
+ * when nothing matches: one serialization and a substring test per secret.
+ */
+export function redactEvent(event: RunEvent, secrets: readonly string[]): RunEvent {
+  const active = secrets.filter((s) => s.length >= 6);
+  if (active.length === 0) return event;
+  const json = JSON.stringify(event);
+  if (!active.some((s) => json.includes(s))) return event;
+  const scrub = (value: unknown): unknown => {
+    if (typeof value === "string") return active.reduce((t, s) => t.replaceAll(s, REDACTED), value);
+    if (Array.isArray(value)) return value.map(scrub);
+    if (value && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]));
+    }
+    return value;
+  };
+  return scrub(event) as RunEvent;
+}
