@@ -56,7 +56,12 @@ export function defineProgram(spec: ProgramSpec): Program {
     kind,
     signature,
     streaming: spec.streaming ?? kind !== "Predict",
-    create: spec.module,
+    // The root takes the program's name, so events read `reason.predict`, `agent.extract.predict`.
+    create: () => {
+      const module = spec.module();
+      module.name ??= spec.name;
+      return module;
+    },
     lm: spec.lm ?? configuredLM,
   };
 }

@@ -49,6 +49,9 @@ describe("attached run", () => {
     expect(deltas.map((d) => (d.type === "lm_delta" ? d.delta : "")).join("")).toBe(ANSWER);
     const start = events[0];
     expect(start).toMatchObject({ type: "run_start", program: p.name, module: "ChainOfThought", inputs: { question: "17*23?" } });
+    // The root module is named after the program, so paths read `<program>.predict`.
+    const modules = events.filter((e) => e.type === "module_start").map((e) => (e.type === "module_start" ? [e.name, e.module] : []));
+    expect(modules).toEqual([[p.name, "ChainOfThought"], [`${p.name}.predict`, "Predict"]]);
     const end = events.at(-1)!;
     expect(end).toMatchObject({ type: "run_end", status: "succeeded", outputs: { reasoning: "Seventeen times twenty-three is 391.", answer: "391" }, error: null });
     if (end.type !== "run_end") throw new Error("no run_end");
