@@ -99,12 +99,13 @@ describe("README example", () => {
       onModuleEnd: (_id, outputs, error) => log("module end", error ?? outputs),
     };
     const qa = new ChainOfThought("question -> answer: int");
+    qa.name = "qa";
     const prediction = await context({ lm, callbacks: [printer] }, () => qa.call({ question: "What is 17 * 3?" }));
     // ----
     expect(prediction.answer).toBe(51);
     expect(prediction.reasoning).toBe("17 * 3 = 51.");
-    expect(printed[0]).toBe('module start ChainOfThought {"question":"What is 17 * 3?"}');
-    expect(printed[1]).toBe('module start ChainOfThought.predict {"question":"What is 17 * 3?"}');
+    expect(printed[0]).toBe('module start qa {"question":"What is 17 * 3?"}');
+    expect(printed[1]).toBe('module start qa.predict {"question":"What is 17 * 3?"}');
     expect(printed.filter((l) => l.startsWith("token ")).length).toBeGreaterThan(5);
     expect(printed.at(-1)).toBe('module end {"reasoning":"17 * 3 = 51.","answer":51}');
     expect(prediction.usage["gpt-4o-mini"].total_tokens).toBeGreaterThan(0);
