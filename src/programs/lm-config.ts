@@ -27,7 +27,9 @@ export function demoModel(env: LMEnv): string {
 
 export function demoLM(env: LMEnv, delayMs = Number(env.DEMO_LM_DELAY_MS ?? DEFAULT_DEMO_DELAY_MS)): LM {
   return new LM(demoModel(env), {
-    apiKey: "demo",
+    // Not a secret, but the LM redacts its key from error messages: a key that is a
+    // substring of the model name ("demo") would turn "demo/…" into "[redacted]/…".
+    apiKey: "offline-demo-lm-no-key",
     baseURL: "https://demo.invalid/v1",
     fetch: fakeOpenAIFetch(demoResponder, { chunkDelayMs: Number.isFinite(delayMs) ? delayMs : DEFAULT_DEMO_DELAY_MS }),
     numRetries: 0,

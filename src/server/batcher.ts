@@ -12,7 +12,6 @@ export interface BatcherOptions {
 export class Batcher<T> {
   private queue: T[] = [];
   private running: Promise<void> | null = null;
-  private failed = false;
   /** Set once the sink refused further items (e.g. the run was finalized elsewhere). */
   stopped = false;
 
@@ -27,10 +26,15 @@ export class Batcher<T> {
     this.running ??= this.loop();
   }
 
-  /** Resolves when everything pushed so far was delivered (or given up). */
+  /**
+   * Resolves when everything pushed so far was delivered or given up. Items a
+   * failed call left behind get one more round of retries here: the last batch
+   * holds run_end, and a run whose end was never stored is later marked
+   * interrupted.
+   */
   async drain(): Promise<void> {
     while (this.running) await this.running;
-    if (this.queue.length > 0 && !this.stopped && !this.failed) {
+    if (this.queue.length > 0 && !this.stopped) {
       this.running = this.loop();
       await this.running;
     }
@@ -51,7 +55,6 @@ export class Batcher<T> {
         if (!delivered) {
           // Keep order: the undelivered batch goes back in front of newer items.
           this.queue = batch.concat(this.queue);
-          this.failed = true;
           return;
         }
         if (this.opts.minGapMs) await new Promise((r) => setTimeout(r, this.opts.minGapMs));
@@ -69,7 +72,6 @@ export class Batcher<T> {
           this.stopped = true;
           this.queue = [];
         }
-        this.failed = false;
         return true;
       } catch (error) {
         this.opts.onError?.(error, attempt);

@@ -8,7 +8,7 @@ export interface ServerEnv extends Omit<Env, Configurable> {
   LM_BASE_URL: string;
   /** Secret. Without it the offline demo LM answers. */
   OPENAI_API_KEY?: string;
-  /** Secret. When set, every API route requires it (Bearer, `?token=` or cookie). */
+  /** Secret. When set, every API route requires it (see middleware/auth.ts). */
   API_TOKEN?: string;
   /** Comma-separated allowed origins, or `*` (the default). */
   CORS_ORIGINS?: string;

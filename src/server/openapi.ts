@@ -4,6 +4,8 @@ import { RunEvent } from "../dspy/events";
 import { listPrograms } from "../programs/registry";
 import type { ServerEnv } from "./env";
 import { jsonSchemaOf, signatureInfo } from "./program-info";
+import { RUN_ID_PATTERN } from "./request";
+import { RunSummary } from "./run-types";
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown, description: string) => ({ description, content: { "application/json": { schema } } });
@@ -29,15 +31,7 @@ const sse = (description: string) => ({
     },
   },
 });
-const runIdParam = { name: "run_id", in: "path", required: true, schema: { type: "string", pattern: "^[0-9a-f]{32}$" } };
-
-function eventSchema(): unknown {
-  try {
-    return jsonSchemaOf(RunEvent);
-  } catch {
-    return { type: "object", required: ["run_id", "seq", "type", "ts"] };
-  }
-}
+const runIdParam = { name: "run_id", in: "path", required: true, schema: { type: "string", pattern: RUN_ID_PATTERN } };
 
 export function openApiDocument(env: ServerEnv, origin: string) {
   const programs = listPrograms();
@@ -98,7 +92,11 @@ export function openApiDocument(env: ServerEnv, origin: string) {
           { name: "after", in: "query", schema: { type: "integer", minimum: 0 } },
           { name: "token", in: "query", schema: { type: "string" }, description: "API token for EventSource (which cannot send headers)" },
         ],
-        responses: { 200: sse("The event stream"), ...errors(400, 401, 404) },
+        responses: {
+          200: sse("The event stream"),
+          204: { description: "The run has ended and has no events after the resume point (stops an EventSource from reconnecting)" },
+          ...errors(400, 401, 404),
+        },
       },
     },
     "/api/runs/{run_id}/cancel": {
@@ -156,8 +154,8 @@ export function openApiDocument(env: ServerEnv, origin: string) {
             },
           },
         },
-        RunEvent: eventSchema(),
-        RunSummary: { type: "object", required: ["run_id", "program", "status", "inputs", "events"] },
+        RunEvent: jsonSchemaOf(RunEvent),
+        RunSummary: jsonSchemaOf(RunSummary),
       },
     },
   };

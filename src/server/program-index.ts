@@ -1,44 +1,21 @@
 // One object per program: a summary row per run, written once when the run
 // starts and once when it ends (never per event), for listings and metrics.
 import { DurableObject } from "cloudflare:workers";
-import type { ErrorInfo, RunStatus, UsageByModel } from "../dspy/events";
+import type { RunStatus, UsageByModel } from "../dspy/events";
 import type { ServerEnv } from "./env";
 import { retentionMs } from "./env";
 import { costOf } from "./prices";
-import type { RunMode } from "./run-types";
+import type { RunMode, RunSummary } from "./run-types";
 
 /** Rows kept per program, newest first; older ones are pruned on insert. */
 const MAX_ROWS = 5000;
 
-export interface RunStartRecord {
-  run_id: string;
-  mode: RunMode;
-  model: string;
-  inputs: Record<string, unknown>;
+/** One row of GET /api/programs/{name}/runs: the run's summary without its log. */
+export type IndexedRun = Pick<RunSummary, "run_id" | "mode" | "model" | "status" | "inputs" | "ended_at" | "duration_ms" | "usage" | "error"> & {
   started_at: number;
-}
-
-export interface RunEndRecord {
-  run_id: string;
-  status: RunStatus;
-  ended_at: number;
-  duration_ms: number;
-  usage: UsageByModel;
-  error: ErrorInfo | null;
-}
-
-export interface IndexedRun {
-  run_id: string;
-  mode: RunMode;
-  model: string;
-  status: RunStatus;
-  inputs: Record<string, unknown>;
-  started_at: number;
-  ended_at: number | null;
-  duration_ms: number | null;
-  usage: UsageByModel;
-  error: ErrorInfo | null;
-}
+};
+export type RunStartRecord = Pick<IndexedRun, "run_id" | "mode" | "model" | "inputs" | "started_at">;
+export type RunEndRecord = Pick<IndexedRun, "run_id" | "status" | "usage" | "error"> & { ended_at: number; duration_ms: number };
 
 export interface ProgramMetrics {
   calls: number;

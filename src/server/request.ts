@@ -6,6 +6,7 @@ import type { Program } from "../programs/define";
 import { getProgram, listPrograms } from "../programs/registry";
 import { ApiError } from "./api-error";
 import type { ServerEnv } from "./env";
+import type { RunInit, RunMode } from "./run-types";
 
 export type AppEnv = { Bindings: ServerEnv };
 export type AppContext = Context<AppEnv>;
@@ -16,8 +17,17 @@ export function newRunId(): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** What newRunId makes (also the OpenAPI pattern of `run_id`). */
+export const RUN_ID_PATTERN = "^[0-9a-f]{32}$";
+const RUN_ID = new RegExp(RUN_ID_PATTERN);
+
 export function isRunId(id: string): boolean {
-  return /^[0-9a-f]{32}$/.test(id);
+  return RUN_ID.test(id);
+}
+
+/** A new run of `program` with validated inputs: what its Durable Object is created with. */
+export function newRun(env: ServerEnv, program: Program, mode: RunMode, inputs: Record<string, unknown>): RunInit {
+  return { run_id: newRunId(), program: program.name, module: program.kind, model: program.lm(env).model, mode, inputs };
 }
 
 export function runStub(env: ServerEnv, runId: string) {

@@ -4,9 +4,13 @@
 import type { ErrorInfo, RunEvent, RunStatus, UsageByModel } from "../dspy/events";
 import { addUsage } from "../dspy/usage";
 import { eventFrame, framesAfter } from "./sse";
-import type { RunInit, RunSummary } from "./run-types";
+import type { RunInit, RunMode, RunSummary } from "./run-types";
 
-/** Frames per row are capped by size; SQLite rows must stay under 2 MB. */
+/**
+ * Frames per row are capped by size; SQLite rows must stay under 2 MB. Counted
+ * in UTF-16 units (at most 3 bytes each: 1.5 MB); a frame alone is at most
+ * MAX_EVENT_BYTES.
+ */
 const ROW_MAX_CHARS = 512_000;
 
 interface RunRow extends Record<string, SqlStorageValue> {
@@ -29,28 +33,71 @@ interface RunRow extends Record<string, SqlStorageValue> {
   cancel_requested_at: number | null;
 }
 
+/** The columns a driver's append needs: everything but the large values (inputs, outputs). */
+type LiveRow = Pick<RunRow, "run_id" | "mode" | "status" | "usage" | "counts" | "ended_at" | "last_seq" | "last_seen" | "cancel_requested_at">;
+
+/** Where a live run stands: what every append, heartbeat and alarm looks at. */
+export interface RunState {
+  mode: RunMode;
+  status: RunStatus;
+  ended_at: number | null;
+  last_seq: number;
+  last_seen: number;
+  cancel_requested_at: number | null;
+}
+
 export class RunLog {
+  /**
+   * Tables are made by `init`, not on construction: a request for a run id
+   * that does not exist (anyone can send one) must not leave storage behind.
+   */
+  private created: boolean;
+
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS run (
+    this.created = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run'").toArray().length > 0;
+  }
+
+  private row(): RunRow | null {
+    if (!this.created) return null;
+    return (this.sql.exec<RunRow>("SELECT * FROM run WHERE id = 1").toArray()[0] as RunRow | undefined) ?? null;
+  }
+
+  private liveRow(): LiveRow | null {
+    if (!this.created) return null;
+    const rows = this.sql
+      .exec<LiveRow>("SELECT run_id, mode, status, usage, counts, ended_at, last_seq, last_seen, cancel_requested_at FROM run WHERE id = 1")
+      .toArray();
+    return (rows[0] as LiveRow | undefined) ?? null;
+  }
+
+  exists(): boolean {
+    return this.liveRow() !== null;
+  }
+
+  state(): RunState | null {
+    const r = this.liveRow();
+    if (!r) return null;
+    return {
+      mode: r.mode as RunMode,
+      status: r.status as RunStatus,
+      ended_at: r.ended_at,
+      last_seq: r.last_seq,
+      last_seen: r.last_seen,
+      cancel_requested_at: r.cancel_requested_at,
+    };
+  }
+
+  init(init: RunInit, now: number): void {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS run (
       id INTEGER PRIMARY KEY CHECK (id = 1),
       run_id TEXT NOT NULL, program TEXT NOT NULL, module TEXT NOT NULL, model TEXT NOT NULL,
       mode TEXT NOT NULL, status TEXT NOT NULL, inputs TEXT NOT NULL,
       outputs TEXT, error TEXT, usage TEXT NOT NULL, counts TEXT NOT NULL,
       created_at INTEGER NOT NULL, ended_at INTEGER, duration_ms INTEGER,
       last_seq INTEGER NOT NULL, last_seen INTEGER NOT NULL, cancel_requested_at INTEGER)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS events (
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS events (
       first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, frames TEXT NOT NULL)`);
-  }
-
-  private row(): RunRow | null {
-    return (this.sql.exec<RunRow>("SELECT * FROM run WHERE id = 1").toArray()[0] as RunRow | undefined) ?? null;
-  }
-
-  exists(): boolean {
-    return this.row() !== null;
-  }
-
-  init(init: RunInit, now: number): void {
+    this.created = true;
     this.sql.exec(
       `INSERT INTO run (id, run_id, program, module, model, mode, status, inputs, usage, counts,
         created_at, last_seq, last_seen) VALUES (1, ?, ?, ?, ?, ?, 'running', ?, '{}', '{}', ?, 0, ?)`,
@@ -66,7 +113,7 @@ export class RunLog {
       program: r.program,
       module: r.module,
       model: r.model,
-      mode: r.mode as RunSummary["mode"],
+      mode: r.mode as RunMode,
       status: r.status as RunStatus,
       inputs: JSON.parse(r.inputs),
       outputs: r.outputs === null ? null : JSON.parse(r.outputs),
@@ -79,18 +126,6 @@ export class RunLog {
       counts: JSON.parse(r.counts),
       cancel_requested: r.cancel_requested_at !== null,
     };
-  }
-
-  get lastSeq(): number {
-    return this.row()?.last_seq ?? 0;
-  }
-
-  get lastSeen(): number {
-    return this.row()?.last_seen ?? 0;
-  }
-
-  get cancelRequestedAt(): number | null {
-    return this.row()?.cancel_requested_at ?? null;
   }
 
   touch(now: number): void {
@@ -107,7 +142,7 @@ export class RunLog {
    * are skipped; a gap is a driver bug and throws.
    */
   append(events: RunEvent[], now: number): { frames: string; stored: RunEvent[] } {
-    const r = this.row();
+    const r = this.liveRow();
     if (!r) throw new Error("append to a run that was never initialized");
     let last = r.last_seq;
     const fresh = events.filter((e) => e.seq > last);
@@ -161,6 +196,7 @@ export class RunLog {
   /** Every stored frame with seq > after, in order, as one string. */
   framesAfter(after: number): string {
     let out = "";
+    if (!this.created) return out;
     for (const row of this.sql.exec<{ first_seq: number; frames: string }>(
       "SELECT first_seq, frames FROM events WHERE last_seq > ? ORDER BY first_seq",
       after,
@@ -175,8 +211,10 @@ export class RunLog {
     return out;
   }
 
+  /** Forgets the run entirely: no table is left behind. */
   deleteAll(): void {
-    this.sql.exec("DELETE FROM events");
-    this.sql.exec("DELETE FROM run");
+    this.sql.exec("DROP TABLE IF EXISTS events");
+    this.sql.exec("DROP TABLE IF EXISTS run");
+    this.created = false;
   }
 }

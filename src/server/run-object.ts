@@ -34,8 +34,8 @@ export class RunObject extends DurableObject<ServerEnv> {
   private readonly subscribers = new Set<Subscriber>();
   /** Cancel channels to attached drivers in Worker requests. */
   private readonly controls = new Set<WritableStreamDefaultWriter<Uint8Array>>();
-  /** Present only in the instance that drives a durable run. */
-  private driver: { abort: AbortController; batcher: Batcher<RunEvent>; done: Promise<void> } | null = null;
+  /** Aborts the durable run this instance drives; null when it drives none. */
+  private driver: AbortController | null = null;
 
   constructor(ctx: DurableObjectState, env: ServerEnv) {
     super(ctx, env);
@@ -68,27 +68,27 @@ export class RunObject extends DurableObject<ServerEnv> {
    * batch is a heartbeat.
    */
   async append(events: RunEvent[]): Promise<AppendResult> {
-    const run = this.log.summary();
+    const run = this.log.state();
     if (!run) throw new Error("append: no such run");
-    if (run.status !== "running") return { last_seq: run.events, cancel: false, finished: true };
+    if (run.status !== "running") return { last_seq: run.last_seq, cancel: false, finished: true };
     let appended: ReturnType<RunLog["append"]>;
     try {
       appended = this.log.append(events, Date.now());
     } catch (e) {
-      return { last_seq: run.events, cancel: false, finished: false, rejected: (e as Error).message };
+      return { last_seq: run.last_seq, cancel: false, finished: false, rejected: (e as Error).message };
     }
     const { frames, stored } = appended;
     if (stored.length > 0) this.fanOut(stored, frames);
     const end = stored.find((e) => e.type === "run_end");
     if (end && end.type === "run_end") await this.finished(end);
-    return { last_seq: this.log.lastSeq, cancel: this.log.cancelRequestedAt !== null, finished: !!end };
+    return { last_seq: stored.at(-1)?.seq ?? run.last_seq, cancel: run.cancel_requested_at !== null, finished: !!end };
   }
 
   /** A stream that receives `cancel\n` when the run is cancelled: the attached driver's abort line. */
   control(): ReadableStream<Uint8Array> {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
-    if (this.log.cancelRequestedAt !== null) {
+    if (this.log.state()?.cancel_requested_at != null) {
       writer.write(new TextEncoder().encode("cancel\n")).catch(() => {});
       writer.close().catch(() => {});
     } else {
@@ -108,7 +108,7 @@ export class RunObject extends DurableObject<ServerEnv> {
       async (events) => ((await this.append(events)).finished ? "stop" : undefined),
       { minGapMs: DURABLE_BATCH_GAP_MS },
     );
-    const done = driveRun({
+    driveRun({
       runId: init.run_id,
       program,
       inputs: init.inputs,
@@ -123,7 +123,7 @@ export class RunObject extends DurableObject<ServerEnv> {
       });
     // Not waitUntil: the object stays alive through its alarm heartbeat, and an
     // eviction must be able to cut the driver (the alarm then marks it interrupted).
-    this.driver = { abort, batcher, done };
+    this.driver = abort;
   }
 
   /** Requests cancellation; the driver writes `run_end` (or the alarm does, after a grace). */
@@ -132,7 +132,7 @@ export class RunObject extends DurableObject<ServerEnv> {
     if (!run || run.status !== "running") return run;
     const now = Date.now();
     this.log.requestCancel(now);
-    this.driver?.abort.abort(new DOMException("The run was cancelled", "AbortError"));
+    this.driver?.abort(new DOMException("The run was cancelled", "AbortError"));
     const line = new TextEncoder().encode("cancel\n");
     for (const writer of this.controls) {
       writer.write(line).catch(() => {});
@@ -148,24 +148,27 @@ export class RunObject extends DurableObject<ServerEnv> {
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname !== "/events") return jsonError(404, "not_found", `No route ${url.pathname} on a run`);
-    const run = this.log.summary();
+    const run = this.log.state();
     if (!run) return jsonError(404, "run_not_found", "No such run (it may have expired)");
     const after = Number(url.searchParams.get("after") ?? "0");
+    // Nothing left to send, ever: 204 is the one answer that stops a plain
+    // EventSource from reconnecting (it would otherwise retry every few seconds forever).
+    if (run.status !== "running" && after >= run.last_seq) return new Response(null, { status: 204 });
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const subscriber: Subscriber = { sse: undefined as unknown as SseWriter, after: Math.max(after, run.events) };
+    const subscriber: Subscriber = { sse: undefined as unknown as SseWriter, after: Math.max(after, run.last_seq) };
     subscriber.sse = new SseWriter(writable, { onGone: () => this.subscribers.delete(subscriber) });
     subscriber.sse.send(retryFrame());
     // Replay and registration happen in one synchronous turn: no event can be
     // stored in between, so the live part continues exactly where replay ended.
     const replay = this.log.framesAfter(after);
-    if (replay) subscriber.sse.send(replay);
+    if (replay) subscriber.sse.replay(replay);
     if (run.status === "running") this.subscribers.add(subscriber);
     else subscriber.sse.close();
     return new Response(readable, { headers: SSE_HEADERS });
   }
 
   override async alarm(): Promise<void> {
-    const run = this.log.summary();
+    const run = this.log.state();
     if (!run) return;
     const now = Date.now();
     if (run.status !== "running") {
@@ -174,11 +177,11 @@ export class RunObject extends DurableObject<ServerEnv> {
       else await this.ctx.storage.setAlarm(expires);
       return;
     }
-    const cancelAt = this.log.cancelRequestedAt;
+    const cancelAt = run.cancel_requested_at;
     if (cancelAt !== null && now - cancelAt >= CANCEL_GRACE_MS) {
       return this.finalize("cancelled", "RunCancelled", "The run was cancelled; its driver did not stop in time.");
     }
-    const driverAlive = this.driver !== null || (run.mode !== "durable" && now - this.log.lastSeen < DRIVER_TIMEOUT_MS);
+    const driverAlive = this.driver !== null || (run.mode !== "durable" && now - run.last_seen < DRIVER_TIMEOUT_MS);
     if (driverAlive) {
       await this.ctx.storage.setAlarm(now + (cancelAt !== null ? CANCEL_GRACE_MS : HEARTBEAT_MS));
       return;
@@ -217,7 +220,7 @@ export class RunObject extends DurableObject<ServerEnv> {
 
   private async finished(end: Extract<RunEvent, { type: "run_end" }>): Promise<void> {
     const run = this.log.summary()!;
-    this.driver?.abort.abort(new DOMException("The run already ended", "AbortError"));
+    this.driver?.abort(new DOMException("The run already ended", "AbortError"));
     for (const writer of this.controls) writer.close().catch(() => {});
     this.controls.clear();
     try {

@@ -1,32 +1,38 @@
 // Shapes shared by the run Durable Object, the routes and the program index.
-import type { ErrorInfo, RunStatus, UsageByModel } from "../dspy/events";
+// RunSummary is a zod schema so GET /api/runs/{id} and its OpenAPI entry agree.
+import { z } from "zod";
+import { ErrorInfo, RunStatus, UsageByModel } from "../dspy/events";
 
-/** How a run is driven: by the Worker request that streams it, or by its own object. */
-export type RunMode = "attached" | "sync" | "durable";
+/** How a run is driven: by the Worker request that streams it or answers it, or by its own object. */
+export const RunMode = z.enum(["attached", "sync", "durable"]);
+export type RunMode = z.infer<typeof RunMode>;
 
-export interface RunInit {
-  run_id: string;
-  program: string;
-  module: string;
-  model: string;
-  mode: RunMode;
-  inputs: Record<string, unknown>;
-}
+const Values = z.record(z.string(), z.unknown());
+
+export const RunInit = z.object({
+  run_id: z.string(),
+  program: z.string(),
+  module: z.string(),
+  model: z.string(),
+  mode: RunMode,
+  inputs: Values,
+});
+export type RunInit = z.infer<typeof RunInit>;
 
 /** What GET /api/runs/{id} answers. */
-export interface RunSummary extends RunInit {
-  status: RunStatus;
-  outputs: Record<string, unknown> | null;
-  error: ErrorInfo | null;
-  usage: UsageByModel;
-  created_at: number;
-  ended_at: number | null;
-  duration_ms: number | null;
-  /** Highest stored seq: the number of events in the log. */
-  events: number;
-  counts: Record<string, number>;
-  cancel_requested: boolean;
-}
+export const RunSummary = RunInit.extend({
+  status: RunStatus,
+  outputs: Values.nullable(),
+  error: ErrorInfo.nullable(),
+  usage: UsageByModel,
+  created_at: z.number(),
+  ended_at: z.number().nullable(),
+  duration_ms: z.number().nullable(),
+  events: z.number().int().nonnegative().describe("Highest stored seq: the number of events in the log"),
+  counts: z.record(z.string(), z.number().int()).describe("Stored events per type"),
+  cancel_requested: z.boolean(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
 
 export interface AppendResult {
   last_seq: number;

@@ -7,8 +7,11 @@ import type { RunEvent } from "../dspy/events";
 export const RETRY_MS = 2000;
 /** Send a comment when the stream was silent this long, so proxies keep it open. */
 export const KEEPALIVE_MS = 15_000;
-/** A subscriber this many chunks behind is dropped rather than buffered forever. */
-const MAX_BACKLOG = 10_000;
+/**
+ * A client this many bytes behind is dropped rather than buffered: the backlog
+ * lives in the isolate's (or object's) 128 MB, next to the run itself.
+ */
+const MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
 
 export const SSE_HEADERS = {
   "Content-Type": "text/event-stream; charset=utf-8",
@@ -44,12 +47,14 @@ export class SseWriter {
   private writer: WritableStreamDefaultWriter<Uint8Array>;
   private lastWrite = Date.now();
   private timer: ReturnType<typeof setTimeout> | undefined;
-  gone = false;
-  closed = false;
+  /** Bytes written but not yet taken by the reader. */
+  private backlog = 0;
+  private gone = false;
+  private closed = false;
 
   constructor(
     writable: WritableStream<Uint8Array>,
-    private readonly opts: { keepaliveMs?: number; onGone?: (reason: unknown) => void } = {},
+    private readonly opts: { keepaliveMs?: number; maxBacklogBytes?: number; onGone?: (reason: unknown) => void } = {},
   ) {
     this.writer = writable.getWriter();
     this.armKeepalive(this.keepaliveMs);
@@ -62,13 +67,32 @@ export class SseWriter {
   /** Queues `text`; returns false when the client is gone or too far behind. */
   send(text: string): boolean {
     if (this.gone || this.closed) return false;
-    if ((this.writer.desiredSize ?? 0) < -MAX_BACKLOG) {
+    if (this.backlog > (this.opts.maxBacklogBytes ?? MAX_BACKLOG_BYTES)) {
       this.markGone(new Error("subscriber too slow: backlog limit reached"));
       return false;
     }
-    this.lastWrite = Date.now();
-    this.writer.write(encoder.encode(text)).catch((e) => this.markGone(e));
+    this.write(text, true);
     return true;
+  }
+
+  /**
+   * Queues the stored log for a client that just joined. It is bounded by the
+   * log itself, so it does not count toward the backlog: only live events
+   * piling up behind it do.
+   */
+  replay(text: string): void {
+    if (!this.gone && !this.closed) this.write(text, false);
+  }
+
+  private write(text: string, counted: boolean): void {
+    const bytes = encoder.encode(text);
+    const size = counted ? bytes.byteLength : 0;
+    this.backlog += size;
+    this.lastWrite = Date.now();
+    this.writer.write(bytes).then(
+      () => (this.backlog -= size),
+      (e) => this.markGone(e),
+    );
   }
 
   /** Ends the stream after everything queued so far. */

@@ -16,10 +16,6 @@ export class EventStamper {
     this.seq = lastSeq;
   }
 
-  get lastSeq(): number {
-    return this.seq;
-  }
-
   stamp(draft: EventDraft, ts = Date.now()): RunEvent {
     const event = { ...draft, run_id: this.runId, seq: ++this.seq, ts } as RunEvent;
     return truncateEvent(redactEvent(event, this.secrets));

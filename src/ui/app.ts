@@ -162,7 +162,7 @@ export class App {
     if (!view) return;
     const read = view.form.read();
     if (!read.ok) return;
-    const ok = await copyText(curlCommand(location.origin, view.program.name, read.inputs, view.streaming));
+    const ok = await copyText(curlCommand(location.origin, view.program.name, read.inputs, view.mode));
     this.toast(ok ? "curl command copied" : "could not copy: the clipboard is blocked");
   }
 
@@ -191,7 +191,8 @@ export class App {
     const form = h(
       "form",
       { class: "token-form" },
-      h("p", {}, `${message}. This server needs its API token.`),
+      // The server's message is a sentence already: no second full stop after it.
+      h("p", {}, `${message.replace(/[.\s]+$/, "")}. This server needs its API token.`),
       input,
       h("button", { type: "submit", class: "btn btn-primary" }, "Save"),
     );

@@ -5,12 +5,15 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function curlCommand(origin: string, program: string, inputs: Record<string, unknown>, streaming: boolean): string {
-  const url = `${origin}/${encodeURIComponent(program)}${streaming ? "/stream" : ""}`;
-  const parts = [`curl${streaming ? " -N" : ""} -X POST ${shellQuote(url)}`, `-H 'content-type: application/json'`];
+/** The call Run makes in each mode: attached stream, durable run (POST /api/runs), or sync JSON. */
+export function curlCommand(origin: string, program: string, inputs: Record<string, unknown>, mode: "stream" | "durable" | "sync"): string {
+  const url =
+    mode === "durable" ? `${origin}/api/runs` : `${origin}/${encodeURIComponent(program)}${mode === "stream" ? "/stream" : ""}`;
+  const body = mode === "durable" ? { program, inputs } : inputs;
+  const parts = [`curl${mode === "stream" ? " -N" : ""} -X POST ${shellQuote(url)}`, `-H 'content-type: application/json'`];
   // The token itself never goes to the clipboard: the shell fills it in.
   if (apiToken()) parts.push(`-H "authorization: Bearer $API_TOKEN"`);
-  parts.push(`-d ${shellQuote(JSON.stringify(inputs))}`);
+  parts.push(`-d ${shellQuote(JSON.stringify(body))}`);
   return parts.join(" \\\n  ");
 }
 

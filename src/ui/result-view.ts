@@ -42,6 +42,9 @@ export function renderRunError(
     { class: `run-error s-${status}`, role: "alert" },
     h("div", { class: "run-error-title" }, title, error?.type ? h("code", {}, error.type) : null),
     error?.message ? h("pre", {}, error.message) : null,
-    failing ? h("button", { type: "button", class: "link", onclick: failing.onClick }, `Show failing step: ${failing.label}`) : null,
+    // A cancelled or interrupted run did not fail at that step: it stopped there.
+    failing
+      ? h("button", { type: "button", class: "link", onclick: failing.onClick }, `${status === "failed" ? "Show failing step" : "Show where it stopped"}: ${failing.label}`)
+      : null,
   );
 }

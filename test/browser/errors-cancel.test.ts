@@ -61,6 +61,14 @@ it("Cancel ends a running run as cancelled, shown in the page and in the log", a
   await expect.poll(() => page.locator("#run").getAttribute("data-status"), { timeout: 30_000 }).toBe("cancelled");
   expect(await page.locator("#run [data-role=status]").textContent()).toBe("cancelled");
   expect(await page.locator("#run .run-error").textContent()).toMatch(/Run cancelled/);
+  // The step a cancel cut short did not fail: the link says where the run stopped.
+  const stepLink = page.locator("#run .run-error button.link");
+  expect(await stepLink.textContent()).toMatch(/^Show where it stopped: lm /);
+  // …and the demo LM's abort names its model (its placeholder key used to redact "demo").
+  await stepLink.click();
+  const stopped = await page.locator("#run li.node.error[data-kind=lm]").last().textContent();
+  expect(stopped).toMatch(/LM request to demo\/\S+ was aborted/);
+  expect(stopped).not.toContain("[redacted]");
   expect(await page.locator("#run [data-role=cancel]").isHidden()).toBe(true);
   // No node is left ticking as if still running.
   expect(await page.locator("#run li.node.open").count()).toBe(0);

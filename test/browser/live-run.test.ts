@@ -59,8 +59,9 @@ describe("a ChainOfThought run, streamed", () => {
     // The tree: ChainOfThought → its Predict → format, lm, parse (DSPy's nesting).
     const tree = await domTree(page);
     expect(shape(tree)).toEqual([["module", [["module", ["format", "lm", "parse"]]]]]);
-    expect(tree[0].name).toBe("ChainOfThought");
-    expect(tree[0].children[0].name).toBe("ChainOfThought.predict");
+    // Event names are module paths from the root, which is named after the program.
+    expect(tree[0].name).toBe("reason");
+    expect(tree[0].children[0].name).toBe("reason.predict");
 
     // The answer, per output field, as the run's run_end says.
     const runId = await runIdOf(page);

@@ -2,23 +2,14 @@
 // framing, order, the stored log, resume, disconnects, failures, cancel.
 import { env } from "cloudflare:workers";
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ChainOfThought } from "../../src/dspy/chain-of-thought";
 import { Predict } from "../../src/dspy/predict";
 import type { RunEvent } from "../../src/dspy/events";
-import { chat, gate, get, post, range, readSse, replay, scriptedProgram, seqs, summaryOf, until, type Scripted } from "./helpers";
+import { chat, expectWholeLog, get, heldReply, post, range, readSse, replay, scriptedPrograms, seqs, summaryOf, until } from "./helpers";
 
 const ANSWER = chat({ reasoning: "Seventeen times twenty-three is 391.", answer: "391" });
-let scripted: Scripted[] = [];
-const script = (...args: Parameters<typeof scriptedProgram>) => {
-  const s = scriptedProgram(...args);
-  scripted.push(s);
-  return s;
-};
-afterEach(() => {
-  for (const s of scripted) s.remove();
-  scripted = [];
-});
+const script = scriptedPrograms();
 
 const cot = () => new ChainOfThought("question -> answer");
 
@@ -98,11 +89,8 @@ describe("attached run", () => {
   });
 
   it("a client that disconnects mid-run can resume with Last-Event-ID: union is the full log, nothing twice", async () => {
-    const g = gate();
-    const p = script(cot, async () => {
-      await g.wait;
-      return ANSWER;
-    });
+    const g = heldReply(ANSWER);
+    const p = script(cot, g.respond);
     const res = await post(`/${p.name}/stream`, { question: "q" });
     const runId = res.headers.get("x-run-id")!;
     // Read until the LM call starts, then walk away (the reader is cancelled).
@@ -113,10 +101,7 @@ describe("attached run", () => {
     const reading = resumed.then((r) => readSse(r));
     g.open();
     const second = await reading;
-    const union = [...first.events, ...second.events];
-    expect(seqs(union)).toEqual(range(1, union.length));
-    expect(union.at(-1)).toMatchObject({ type: "run_end", status: "succeeded" });
-    expect(union).toEqual((await replay(runId)).events);
+    await expectWholeLog(runId, first.events, second.events);
   });
 
   it("a resume landing while events are appended misses nothing: every Last-Event-ID mid-run", async () => {
@@ -139,11 +124,8 @@ describe("attached run", () => {
   });
 
   it("two subscribers of a live run see identical sequences", async () => {
-    const g = gate();
-    const p = script(cot, async () => {
-      await g.wait;
-      return ANSWER;
-    });
+    const g = heldReply(ANSWER);
+    const p = script(cot, g.respond);
     const res = await post(`/${p.name}/stream`, { question: "q" });
     const runId = res.headers.get("x-run-id")!;
     const attached = readSse(res);
@@ -191,11 +173,8 @@ describe("attached run", () => {
   });
 
   it("a run whose Worker driver died is marked interrupted by the object's alarm", async () => {
-    const g = gate();
-    const p = script(cot, async () => {
-      await g.wait;
-      return ANSWER;
-    });
+    const g = heldReply(ANSWER);
+    const p = script(cot, g.respond);
     const res = await post(`/${p.name}/stream`, { question: "q" });
     const runId = res.headers.get("x-run-id")!;
     const seen = await readSse(res, (e) => e.type === "lm_start");
@@ -223,11 +202,8 @@ describe("attached run", () => {
 
 describe("object restarts", () => {
   it("an attached run survives its object being reset mid-run: the log continues, complete", async () => {
-    const g = gate();
-    const p = script(cot, async () => {
-      await g.wait;
-      return ANSWER;
-    });
+    const g = heldReply(ANSWER);
+    const p = script(cot, g.respond);
     const res = await post(`/${p.name}/stream`, { question: "q" });
     const runId = res.headers.get("x-run-id")!;
     const reading = readSse(res);

@@ -1,21 +1,12 @@
 // Durable runs (POST /api/runs): the run's own Durable Object drives them.
 import { env } from "cloudflare:workers";
-import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
 import { ChainOfThought } from "../../src/dspy/chain-of-thought";
-import { chat, gate, get, post, range, readSse, replay, scriptedProgram, seqs, until, type Scripted } from "./helpers";
+import { chat, expectWholeLog, get, heldReply, post, range, readSse, replay, scriptedPrograms, seqs, until } from "./helpers";
 
 const ANSWER = chat({ reasoning: "Because.", answer: "42" });
-let scripted: Scripted[] = [];
-const script = (...args: Parameters<typeof scriptedProgram>) => {
-  const s = scriptedProgram(...args);
-  scripted.push(s);
-  return s;
-};
-afterEach(() => {
-  for (const s of scripted) s.remove();
-  scripted = [];
-});
+const script = scriptedPrograms();
 const cot = () => new ChainOfThought("question -> answer");
 const status = (runId: string) => get(`/api/runs/${runId}`).then((r) => r.json() as Promise<{ status: string; events: number }>);
 
@@ -40,28 +31,19 @@ describe("durable run", () => {
   });
 
   it("follows live from the start, and a disconnect + resume loses and doubles nothing", async () => {
-    const g = gate();
-    const p = script(cot, async () => {
-      await g.wait;
-      return ANSWER;
-    }, { chunkDelayMs: 1 });
+    const g = heldReply(ANSWER);
+    const p = script(cot, g.respond, { chunkDelayMs: 1 });
     const runId = await start(p.name);
     const first = await readSse(await get(`/api/runs/${runId}/events`), (e) => e.type === "lm_start");
     const resumed = get(`/api/runs/${runId}/events`, { "Last-Event-ID": String(first.events.at(-1)!.seq) }).then((r) => readSse(r));
     g.open();
     const second = await resumed;
-    const union = [...first.events, ...second.events];
-    expect(seqs(union)).toEqual(range(1, union.length));
-    expect(union.at(-1)).toMatchObject({ type: "run_end", status: "succeeded" });
-    expect(union).toEqual((await replay(runId)).events);
+    await expectWholeLog(runId, first.events, second.events);
   });
 
   it("two subscribers get identical sequences", async () => {
-    const g = gate();
-    const p = script(cot, async () => {
-      await g.wait;
-      return ANSWER;
-    });
+    const g = heldReply(ANSWER);
+    const p = script(cot, g.respond);
     const runId = await start(p.name);
     const [a, b] = await Promise.all([get(`/api/runs/${runId}/events`), get(`/api/runs/${runId}/events?after=2`)]);
     const readers = Promise.all([readSse(a), readSse(b)]);
@@ -87,21 +69,26 @@ describe("durable run", () => {
   });
 
   it("an object restarted mid-run is marked interrupted by its alarm, never left running", async () => {
-    const g = gate();
-    const p = script(cot, async () => {
-      await g.wait;
-      return ANSWER;
-    });
+    const g = heldReply(ANSWER);
+    const p = script(cot, g.respond);
     const runId = await start(p.name);
     await until(() => status(runId), (r) => r.events >= 6, "lm_start stored");
-    const stub = env.RUNS.get(env.RUNS.idFromName(runId));
+    // A stub fails for good once its object is reset: take a fresh one for each use.
+    const stub = () => env.RUNS.get(env.RUNS.idFromName(runId));
+    const alarmAt = () => runInDurableObject(stub(), (_o, state) => state.storage.getAlarm());
+    // While its driver lives, the heartbeat alarm only re-arms itself.
+    expect(await runDurableObjectAlarm(stub())).toBe(true);
+    expect((await status(runId)).status).toBe("running");
+    expect(await alarmAt()).toBeGreaterThan(Date.now());
     // A restart (redeploy, crash): the instance and its in-memory driver are gone,
     // storage stays. (evictDurableObject waits for the driver's pending LM call to drain.)
     await abortAllDurableObjects();
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runDurableObjectAlarm(stub())).toBe(true);
     const { events } = await replay(runId);
     expect(seqs(events)).toEqual(range(1, events.length));
     expect(events.at(-1)).toMatchObject({ type: "run_end", status: "interrupted", error: { type: "RunInterrupted" } });
+    // From now on the alarm is the retention deadline (days away, not the heartbeat).
+    expect(await alarmAt()).toBeGreaterThan(Date.now() + 86_400_000);
     g.open();
   });
 

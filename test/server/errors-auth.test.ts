@@ -1,22 +1,14 @@
 // Every error answers {error: {code, message, details}} with the right status;
 // optional API_TOKEN auth; CORS; secrets never reach events or errors.
-import { afterEach, describe, expect, it } from "vitest";
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
 import { ChainOfThought } from "../../src/dspy/chain-of-thought";
 import { Module } from "../../src/dspy/module";
 import type { Prediction } from "../../src/dspy/prediction";
 import { Signature } from "../../src/dspy/signature";
-import { chat, fetchWithEnv, get, post, readSse, replay, scriptedProgram, type Scripted } from "./helpers";
+import { chat, fetchWithEnv, get, parseSse, post, readSse, replay, scriptedPrograms } from "./helpers";
 
-let scripted: Scripted[] = [];
-const script = (...args: Parameters<typeof scriptedProgram>) => {
-  const s = scriptedProgram(...args);
-  scripted.push(s);
-  return s;
-};
-afterEach(() => {
-  for (const s of scripted) s.remove();
-  scripted = [];
-});
+const script = scriptedPrograms();
 
 async function expectError(res: Response, status: number, code: string) {
   expect(res.status).toBe(status);
@@ -67,8 +59,18 @@ describe("errors", () => {
     await expectError(await get("/api/nothing"), 404, "not_found");
   });
 
-  it("413 for a body over 1 MB", async () => {
+  it("413 for a body over 1 MB, with or without a Content-Length", async () => {
     await expectError(await post("/qa", { question: "x".repeat(1024 * 1024 + 10) }), 413, "payload_too_large");
+    const text = new TextEncoder().encode(JSON.stringify({ question: "x".repeat(1024 * 1024) }));
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < text.length; i += 64 * 1024) controller.enqueue(text.slice(i, i + 64 * 1024));
+        controller.close();
+      },
+    });
+    const req = new Request("http://test/qa", { method: "POST", body: chunked, headers: { "content-type": "application/json" } });
+    expect(req.headers.get("content-length")).toBeNull();
+    await expectError(await exports.default.fetch(req), 413, "payload_too_large");
   });
 
   it("502 on a sync call when the LM fails, 429 when it rate-limits; the run id is in the details", async () => {
@@ -116,10 +118,25 @@ describe("auth", () => {
     await expectError(await fetchWithEnv(on, "/api/programs", { headers: { authorization: "Bearer wrong-token" } }), 401, "unauthorized");
   });
 
-  it("accepts Authorization: Bearer, ?token= and the cookie (EventSource cannot send headers)", async () => {
+  it("accepts Authorization: Bearer everywhere; ?token= and the cookie only on the events stream (EventSource)", async () => {
     expect((await fetchWithEnv(on, "/api/programs", { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
-    expect((await fetchWithEnv(on, `/api/programs?token=${TOKEN}`)).status).toBe(200);
-    expect((await fetchWithEnv(on, "/api/programs", { headers: { cookie: `dspy_edge_token=${TOKEN}` } })).status).toBe(200);
+    const { run_id } = (await (await post("/qa", { question: "hi" })).json()) as { run_id: string };
+    const events = `/api/runs/${run_id}/events`;
+    await expectError(await fetchWithEnv(on, events), 401, "unauthorized");
+    await expectError(await fetchWithEnv(on, `${events}?token=wrong-token`), 401, "unauthorized");
+    for (const res of [
+      await fetchWithEnv(on, `${events}?token=${TOKEN}`),
+      await fetchWithEnv(on, events, { headers: { cookie: `dspy_edge_token=${TOKEN}` } }),
+      await fetchWithEnv(on, events, { headers: { authorization: `Bearer ${TOKEN}` } }),
+    ]) {
+      expect(res.status).toBe(200);
+      expect(parseSse(await res.text()).events.at(-1)).toMatchObject({ type: "run_end", run_id });
+    }
+    // Anywhere else they do not count: a cookie riding on a cross-site POST must not start a run.
+    await expectError(await fetchWithEnv(on, `/api/programs?token=${TOKEN}`), 401, "unauthorized");
+    const cookie = { cookie: `dspy_edge_token=${TOKEN}`, "content-type": "text/plain" };
+    await expectError(await fetchWithEnv(on, "/qa", { method: "POST", headers: cookie, body: '{"question":"x"}' }), 401, "unauthorized");
+    await expectError(await fetchWithEnv(on, `/api/runs/${run_id}/cancel?token=${TOKEN}`, { method: "POST" }), 401, "unauthorized");
   });
 
   it("the run permalink page is served without the token (the page asks for it)", async () => {

@@ -5,6 +5,7 @@
 import { env, exports } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { afterEach, expect } from "vitest";
 import type { RunEvent } from "../../src/dspy/events";
 import { LM } from "../../src/dspy/lm";
 import type { Module } from "../../src/dspy/module";
@@ -61,7 +62,8 @@ export async function readSse(res: Response, stopWhen?: (e: RunEvent, all: RunEv
     onComment: (c) => out.comments.push(c),
     onRetry: (r) => (out.retry = r),
   });
-  const reader = res.body!.getReader();
+  if (!res.body) return out; // 204: a finished run with nothing after the resume point
+  const reader = res.body.getReader();
   const decoder = new TextDecoder();
   for (;;) {
     const { done, value } = await reader.read();
@@ -137,11 +139,36 @@ export function scriptedProgram(
   return { program, name, requests: fake.requests, aborted, remove: () => unregisterProgram(name) };
 }
 
+/** `scriptedProgram` for one test file: every program it registers is removed after each test. */
+export function scriptedPrograms(): typeof scriptedProgram {
+  const made: Scripted[] = [];
+  afterEach(() => {
+    for (const s of made.splice(0)) s.remove();
+  });
+  return (...args) => {
+    const s = scriptedProgram(...args);
+    made.push(s);
+    return s;
+  };
+}
+
 /** A promise with its resolver: an LM call that waits on it stays open until the test says so. */
 export function gate(): { wait: Promise<void>; open: () => void } {
   let open!: () => void;
   const wait = new Promise<void>((r) => (open = r));
   return { wait, open };
+}
+
+/** A responder that answers `reply` only once `open()` is called: the run waits inside its LM call until then. */
+export function heldReply(reply: string): { respond: FakeResponder; open: () => void } {
+  const g = gate();
+  return {
+    respond: async () => {
+      await g.wait;
+      return reply;
+    },
+    open: g.open,
+  };
 }
 
 /** A ChatAdapter completion for the given fields. */
@@ -176,4 +203,12 @@ export function range(from: number, to: number): number[] {
 /** A run object's summary (RPC typing cannot express its `unknown` values, so it is cast here once). */
 export async function summaryOf(stub: { summary(): unknown }): Promise<RunSummary | null> {
   return (await stub.summary()) as RunSummary | null;
+}
+
+/** What a client got before it dropped and after it resumed: together exactly the finished log, in order, nothing twice. */
+export async function expectWholeLog(runId: string, before: RunEvent[], after: RunEvent[]): Promise<void> {
+  const union = [...before, ...after];
+  expect(seqs(union)).toEqual(range(1, union.length));
+  expect(union.at(-1)).toMatchObject({ type: "run_end", status: "succeeded" });
+  expect(union).toEqual((await replay(runId)).events);
 }

@@ -1,30 +1,24 @@
-// The per-program index (runs + metrics, written at start and end only), the
-// OpenAPI document, and the SSE writer's keepalive.
-import { afterEach, describe, expect, it } from "vitest";
+// The per-program index (runs + metrics, written at start and end only) and
+// the OpenAPI document.
+import { describe, expect, it } from "vitest";
 import { ChainOfThought } from "../../src/dspy/chain-of-thought";
-import { percentile } from "../../src/server/program-index";
+import { percentile, type IndexedRun, type ProgramMetrics } from "../../src/server/program-index";
 import { getProgram } from "../../src/programs/registry";
-import { SseWriter } from "../../src/server/sse";
 import { signatureInfo } from "../../src/server/program-info";
-import { chat, gate, get, parseSse, post, scriptedProgram, until, type Scripted } from "./helpers";
+import { RunSummary } from "../../src/server/run-types";
+import { EVENT_TYPES } from "../../src/dspy/events";
+import { chat, gate, get, post, scriptedPrograms, until } from "./helpers";
 
-let scripted: Scripted[] = [];
-afterEach(() => {
-  for (const s of scripted) s.remove();
-  scripted = [];
-});
-
-interface IndexedRun { run_id: string; status: string; mode: string; duration_ms: number | null; usage: Record<string, { total_tokens: number }> }
+const script = scriptedPrograms();
 
 describe("program index", () => {
   it("lists runs newest first with their status, and computes metrics", async () => {
     const g = gate();
-    const p = scriptedProgram(() => new ChainOfThought("question -> answer"), async (req) => {
+    const p = script(() => new ChainOfThought("question -> answer"), async (req) => {
       const q = req.body.messages.at(-1)!.content;
       if (q.includes("slow")) await g.wait;
       return q.includes("bad") ? { status: 500 } : chat({ reasoning: "r", answer: "a" });
     });
-    scripted.push(p);
     const ok1 = ((await (await post(`/${p.name}`, { question: "one" })).json()) as { run_id: string }).run_id;
     const bad = await post(`/${p.name}`, { question: "bad" });
     expect(bad.status).toBe(502);
@@ -42,13 +36,16 @@ describe("program index", () => {
     expect(((await (await get(`/api/programs/${p.name}/runs?limit=2`)).json()) as { runs: unknown[] }).runs).toHaveLength(2);
     expect((await get(`/api/programs/${p.name}/runs?limit=0`)).status).toBe(400);
 
-    const metrics = async () => ((await (await get(`/api/programs/${p.name}/metrics`)).json()) as { metrics: Record<string, any> }).metrics;
+    const metrics = async () => ((await (await get(`/api/programs/${p.name}/metrics`)).json()) as { metrics: ProgramMetrics }).metrics;
     const m = await metrics();
     expect(m).toMatchObject({ calls: 4, running: 1, succeeded: 2, failed: 1, cancelled: 0, interrupted: 0, cost_usd: null });
     expect(m.error_rate).toBeCloseTo(1 / 3);
-    expect(m.latency_ms.p50).not.toBeNull();
-    expect(m.latency_ms.p95).toBeGreaterThanOrEqual(m.latency_ms.p50);
+    // Nearest-rank percentiles over the three finished runs' own durations.
+    const durations = runs.slice(1).map((r) => r.duration_ms!).sort((a, b) => a - b);
+    expect(m.latency_ms).toEqual({ p50: durations[1], p95: durations[2] });
+    const total = (r: IndexedRun) => Object.values(r.usage).reduce((t, u) => t + u.total_tokens, 0);
     expect(m.tokens.total).toBeGreaterThan(0);
+    expect(m.tokens.total).toBe(runs.slice(1).reduce((t, r) => t + total(r), 0));
     expect(m.tokens.total).toBe(m.tokens.prompt + m.tokens.completion);
 
     g.open();
@@ -86,33 +83,18 @@ describe("OpenAPI", () => {
     expect(doc.paths["/classify/stream"].post.responses["200"].content).toHaveProperty(["text/event-stream"]);
     expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(["400", "404", "413", "502"]));
   });
-});
 
-describe("SSE writer", () => {
-  it("sends a `: ping` comment after silence", async () => {
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const sse = new SseWriter(writable, { keepaliveMs: 20 });
-    const frame = "id: 1\nevent: x\ndata: {}\n\n";
-    expect(sse.send(frame)).toBe(true);
-    const reader = readable.getReader();
-    const decoder = new TextDecoder();
-    let text = "";
-    while (!text.includes(": ping")) text += decoder.decode((await reader.read()).value);
-    sse.close();
-    expect(text).toBe(frame + ": ping\n\n");
-    const parsed = parseSse(text);
-    expect(parsed.frames).toHaveLength(1);
-    expect(parsed.comments.map((c) => c.trim())).toEqual(["ping"]);
-  });
-
-  it("treats a failed write as the client leaving: onGone once, later sends refused", async () => {
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    let gone = 0;
-    const sse = new SseWriter(writable, { onGone: () => gone++ });
-    await readable.cancel("client left");
-    sse.send("data: 1\n\n");
-    await until(() => Promise.resolve(gone), (n) => n > 0, "onGone");
-    expect(sse.send("data: 2\n\n")).toBe(false);
-    expect(gone).toBe(1);
+  it("describes events and run summaries with the schemas that define them", async () => {
+    const doc = (await (await get("/openapi.json")).json()) as any;
+    const { RunEvent, RunSummary: summarySchema } = doc.components.schemas;
+    const types = RunEvent.oneOf.map((v: any) => v.properties.type.const);
+    expect(types.sort()).toEqual([...EVENT_TYPES].sort());
+    for (const v of RunEvent.oneOf) expect(v.required).toEqual(expect.arrayContaining(["run_id", "seq", "ts", "type"]));
+    // A real summary has exactly the documented fields, and passes the schema they come from.
+    const { run_id } = (await (await post("/qa", { question: "hi" })).json()) as { run_id: string };
+    const summary = await (await get(`/api/runs/${run_id}`)).json();
+    expect(Object.keys(summary as object).sort()).toEqual(Object.keys(summarySchema.properties).sort());
+    expect(summarySchema.required.sort()).toEqual(Object.keys(summarySchema.properties).sort());
+    expect(RunSummary.parse(summary)).toMatchObject({ run_id, status: "succeeded", mode: "sync" });
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { TRUNCATED_MARKER, type EventDraft, type RunEvent } from "../../src/dspy/events";
 import { EventStamper } from "../../src/server/stamper";
 import { newRunId } from "../../src/server/request";
-import { get, range, readSse, replay, seqs, summaryOf } from "./helpers";
+import { get, post, range, readSse, replay, seqs, summaryOf } from "./helpers";
 
 function newRun(mode: "attached" | "durable" | "sync" = "attached") {
   const runId = newRunId();
@@ -14,6 +14,12 @@ function newRun(mode: "attached" | "durable" | "sync" = "attached") {
   const stamper = new EventStamper(runId);
   return { runId, stub, stamper, init: () => stub.init({ run_id: runId, program: "qa", module: "Predict", model: "m", mode, inputs: { question: "q" } }) };
 }
+
+/** The run's own tables in the object's SQLite (the platform's `_cf_` tables aside). */
+const tablesOf = (stub: DurableObjectStub) =>
+  runInDurableObject(stub, (_o, state) =>
+    state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((r) => r.name).filter((n) => !n.startsWith("_cf")),
+  );
 
 const delta = (text: string): EventDraft => ({ type: "lm_delta", call_id: "c1", parent_id: null, name: "m", delta: text });
 const start: EventDraft = { type: "run_start", program: "qa", module: "Predict", inputs: { question: "q" } };
@@ -64,6 +70,19 @@ describe("run object log", () => {
     // The run is still live: read the one replayed event, then leave.
     const { events } = await readSse(await get(`/api/runs/${runId}/events?after=1`), () => true);
     expect(events[0]).toMatchObject({ type: "lm_end", text: expect.stringContaining(TRUNCATED_MARKER) });
+  });
+
+  it("measures the limit in UTF-8 bytes: 900k CJK characters (2.7 MB) are cut and stored", async () => {
+    const { runId, stub, stamper, init } = newRun();
+    await init();
+    const first = stamper.stamp(start);
+    const wide = "文".repeat(900_000);
+    const big = stamper.stamp({ type: "lm_end", call_id: "c", parent_id: null, name: "m", text: wide, usage: null, cached: false, error: null, duration_ms: 1 });
+    expect(big.type === "lm_end" && big.text!.endsWith(TRUNCATED_MARKER)).toBe(true);
+    expect(new TextEncoder().encode(JSON.stringify(big)).byteLength).toBeLessThanOrEqual(1_000_000);
+    expect(await stub.append([first, big])).toMatchObject({ last_seq: 2 });
+    expect(await stub.append([stamper.stamp(end())])).toMatchObject({ finished: true, last_seq: 3 });
+    expect(seqs((await replay(runId)).events)).toEqual([1, 2, 3]);
   });
 
   it("stores run_end, closes the log and refuses later events", async () => {
@@ -135,6 +154,16 @@ describe("run object log", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await summaryOf(stub)).toBeNull();
     expect((await get(`/api/runs/${runId}`)).status).toBe(404);
+    expect(await tablesOf(stub)).toEqual([]);
+  });
+
+  it("asking about a run id that does not exist stores nothing", async () => {
+    const { runId, stub } = newRun();
+    expect((await get(`/api/runs/${runId}`)).status).toBe(404);
+    expect((await get(`/api/runs/${runId}/events`)).status).toBe(404);
+    expect((await post(`/api/runs/${runId}/cancel`, {})).status).toBe(404);
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+    expect(await tablesOf(stub)).toEqual([]);
   });
 
   it("the stamper numbers from 1 without gaps and redacts secrets", () => {

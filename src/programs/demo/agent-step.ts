@@ -57,6 +57,11 @@ function usefulness(tool: PromptTool, question: string): number {
   return /[A-Z]/.test(question.slice(1)) ? 1 : 0;
 }
 
+/** The description's first sentence, without asides: "(e.g. km to miles)" must not end it at "e.g". */
+function firstSentence(desc: string): string {
+  return desc.replace(/\s*\([^)]*\)/g, "").split(/\.(?:\s|$)/)[0];
+}
+
 export function nextStep(tools: PromptTool[], question: string, trajectory: string): AgentStep {
   const used = new Set(calledTools(trajectory).map((c) => c.name));
   const candidates =
@@ -70,7 +75,7 @@ export function nextStep(tools: PromptTool[], question: string, trajectory: stri
   const pick = candidates[0];
   if (pick) {
     return {
-      next_thought: `To answer this I should use ${pick.tool.name}: ${pick.tool.desc.split(".")[0].toLowerCase()}.`,
+      next_thought: `To answer this I should use ${pick.tool.name}: ${firstSentence(pick.tool.desc).toLowerCase()}.`,
       next_tool_name: pick.tool.name,
       next_tool_args: pick.args!,
     };

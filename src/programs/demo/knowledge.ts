@@ -12,11 +12,11 @@ export function computed(text: string): { expression: string; value: number } | 
 
 export function conversion(text: string): { value: number; from: string; to: string } | null {
   const m = /(-?\d+(?:\.\d+)?)\s*(°?[a-zA-Z/]+)\s+(?:to|in|into|as)\s+(°?[a-zA-Z/]+)/.exec(text);
-  if (!m) return null;
-  const from = m[2].toLowerCase();
-  const to = m[3].toLowerCase();
-  if (!UNIT_NAMES.includes(from) || !UNIT_NAMES.includes(to)) return null;
-  return { value: Number(m[1]), from: m[2], to: m[3] };
+  // The other way round: "How many meters are (there) in 3 miles?"
+  const q = m ? null : /how many\s+(°?[a-zA-Z/]+)\s+(?:are\s+)?(?:there\s+)?(?:in|is|are)\s+(-?\d+(?:\.\d+)?)\s*(°?[a-zA-Z/]+)/i.exec(text);
+  const found = m ? { value: m[1], from: m[2], to: m[3] } : q ? { value: q[2], from: q[3], to: q[1] } : null;
+  if (!found || !UNIT_NAMES.includes(found.from.toLowerCase()) || !UNIT_NAMES.includes(found.to.toLowerCase())) return null;
+  return { value: Number(found.value), from: found.from, to: found.to };
 }
 
 export function fact(text: string): { title: string; sentence: string } | null {

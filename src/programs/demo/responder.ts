@@ -42,10 +42,12 @@ function findings(s: Situation): { answer: string; number: number | null; steps:
       const num = /-?\d+(?:\.\d+)?/.exec(last.split("=").pop() ?? last);
       // Encyclopedia hits read "Title: passage"; answer with the passage's most relevant sentence.
       const line = last.split("\n")[0];
-      const entry = /^([^:]{1,60}): (.+)$/.exec(line);
+      // A miss or a tool error is not a passage: its "Known topics: …" list is no answer.
+      const failed = /^(No entry found|Execution error)/.test(line);
+      const entry = failed ? null : /^([^:]{1,60}): (.+)$/.exec(line);
       return {
-        answer: entry ? bestSentence(entry[2], s.question, entry[1]) : line,
-        number: num ? Number(num[0]) : null,
+        answer: failed ? `I could not find this out: ${line.split(/(?<=\.)\s/)[0]}` : entry ? bestSentence(entry[2], s.question, entry[1]) : line,
+        number: num && !failed ? Number(num[0]) : null,
         steps: obs.map((o, i) => `Step ${i + 1} observed: ${o.split("\n")[0]}`),
       };
     }
@@ -61,8 +63,9 @@ function findings(s: Situation): { answer: string; number: number | null; steps:
       steps: [`From what I know about ${known.title}: ${known.sentence}`],
     };
   }
+  const about = topic(s.question).trim();
   return {
-    answer: `(demo) A short answer about ${topic(s.question)}.`,
+    answer: about ? `(demo) A short answer about ${about}.` : "(demo) A short answer.",
     number: null,
     steps: [`This is the offline demo LM, so I reason only from the words of the input.`],
   };
@@ -91,9 +94,9 @@ function valueFor(type: TypeSpec, field: PromptField, s: Situation): unknown {
       return n === null ? 42 : Math.round(n);
     }
     case "float": {
-      const n = findings(s).number;
-      if (n !== null) return n;
-      return /confidence|score|probability/.test(field.name) ? 0.9 : 1.5;
+      // A confidence is between 0 and 1, whatever number the input happens to mention.
+      if (/confidence|score|probability/.test(field.name)) return 0.9;
+      return findings(s).number ?? 1.5;
     }
     case "bool":
       return !/\b(not|never|no)\b/i.test(s.question);

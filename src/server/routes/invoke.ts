@@ -5,7 +5,7 @@ import { AdapterParseError, LMError } from "../../dspy/errors";
 import type { Program } from "../../programs/define";
 import { ApiError } from "../api-error";
 import type { RunMode } from "../run-types";
-import { newRunId, readJsonObject, requireProgram, runStub, validateInputs, type AppContext, type AppEnv } from "../request";
+import { newRun, readJsonObject, requireProgram, runStub, validateInputs, type AppContext, type AppEnv } from "../request";
 import { SSE_HEADERS, SseWriter, eventFrame, retryFrame } from "../sse";
 import { runInWorker } from "../worker-run";
 
@@ -13,10 +13,10 @@ import { runInWorker } from "../worker-run";
 async function prepare(c: AppContext, mode: RunMode) {
   const program = requireProgram(c.req.param("program")!);
   const inputs = validateInputs(program, await readJsonObject(c));
-  const runId = newRunId();
-  const stub = runStub(c.env, runId);
-  await stub.init({ run_id: runId, program: program.name, module: program.kind, model: program.lm(c.env).model, mode, inputs });
-  return { program, inputs, runId, stub };
+  const init = newRun(c.env, program, mode, inputs);
+  const stub = runStub(c.env, init.run_id);
+  await stub.init(init);
+  return { program, inputs, runId: init.run_id, stub };
 }
 
 /** How a failed sync run answers: the LM's fault is a 502 (or its 429), anything else a 500. */

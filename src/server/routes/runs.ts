@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { ApiError } from "../api-error";
 import type { RunSummary } from "../run-types";
-import { newRunId, readJsonObject, requireProgram, requireRunStub, resumePoint, runStub, validateInputs, type AppEnv } from "../request";
+import { newRun, readJsonObject, requireProgram, requireRunStub, resumePoint, runStub, validateInputs, type AppEnv } from "../request";
 
 export const runRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
@@ -13,11 +13,9 @@ export const runRoutes = new Hono<AppEnv>()
       });
     }
     const program = requireProgram(body.program);
-    const inputs = validateInputs(program, body.inputs ?? {});
-    const runId = newRunId();
-    await runStub(c.env, runId).startDurable({
-      run_id: runId, program: program.name, module: program.kind, model: program.lm(c.env).model, mode: "durable", inputs,
-    });
+    const init = newRun(c.env, program, "durable", validateInputs(program, body.inputs ?? {}));
+    const runId = init.run_id;
+    await runStub(c.env, runId).startDurable(init);
     return c.json({ run_id: runId, events_url: `/api/runs/${runId}/events`, run_url: `/api/runs/${runId}` }, 202, {
       "X-Run-Id": runId,
       Location: `/api/runs/${runId}`,
