@@ -82,10 +82,6 @@ export class ProgramView {
     return this.backgroundToggle.checked ? "durable" : "stream";
   }
 
-  get streaming(): boolean {
-    return this.streamToggle.checked;
-  }
-
   setBusy(busy: boolean): void {
     this.runBtn.disabled = busy;
     this.runBtn.classList.toggle("busy", busy);

@@ -4,7 +4,7 @@ import { createParser } from "eventsource-parser";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, inject, it } from "vitest";
 import { collectErrors, launch } from "./browser";
-import { fill } from "./helpers";
+import { fetchLog, fill } from "./helpers";
 
 const baseURL = inject("baseURL");
 let browser: Browser;
@@ -49,6 +49,16 @@ it("Copy as curl copies a command that streams the same run from a terminal", as
   expect(start.inputs).toEqual({ question: "It's 2 + 2, isn't it?" });
   expect(frames.at(-1)!.event).toBe("run_end");
   expect(JSON.parse(frames.at(-1)!.data).status).toBe("succeeded");
+
+  // "Keep running if I leave" makes Run start a durable run: so does the copied command.
+  await page.locator("label[for=background-toggle]").click();
+  const durable = await copiedCurl();
+  expect(durable).toContain(`${baseURL}/api/runs'`);
+  const started = JSON.parse(execFileSync("bash", ["-c", durable], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] })) as Record<string, unknown>;
+  expect(started.events_url).toBe(`/api/runs/${started.run_id}/events`);
+  const durableLog = await fetchLog(baseURL, String(started.run_id));
+  expect(durableLog[0]).toMatchObject({ type: "run_start", program: "reason", inputs: { question: "It's 2 + 2, isn't it?" } });
+  await page.locator("label[for=background-toggle]").click();
 
   // With streaming off it is the sync call, answering JSON.
   await page.locator("label.switch").click();

@@ -1,5 +1,6 @@
-// A phone-width screen (390 px): the deepest tree rows keep their duration in view.
-// It used to be pushed a few pixels out of the pane by the LM node's name and token stats.
+// A phone-width screen (390 px): the deepest tree rows keep their duration in view (it used
+// to be pushed a few pixels out of the pane by the LM node's name and token stats), and the
+// Run button does not advertise Ctrl+Enter on a touch screen.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { collectErrors, launch } from "./browser";
@@ -20,6 +21,8 @@ it("on a 390 px phone every tree row's duration stays inside the pane, with no s
   const page = await context.newPage();
   const errors = collectErrors(page);
   await page.goto(`${baseURL}/?program=math`);
+  // No keyboard shortcut is advertised on a touch screen.
+  expect(await page.locator("[data-role=run] kbd").isHidden()).toBe(true);
   await fill(page, "question", "What is 2^10 + 3?");
   await page.locator("[data-role=run]").click();
   await expect.poll(() => page.locator("#run").getAttribute("data-status"), { timeout: 60_000 }).toBe("succeeded");
