@@ -78,7 +78,8 @@ export function validateInputs(program: Program, body: unknown): Record<string, 
 
 /** `Last-Event-ID` header or `?after=`: a non-negative integer, else 400. */
 export function resumePoint(c: AppContext): number {
-  const raw = c.req.header("last-event-id") ?? c.req.query("after");
+  // The header wins (EventSource sends it on reconnect); an empty one counts as absent.
+  const raw = c.req.header("last-event-id")?.trim() || c.req.query("after");
   if (raw === undefined || raw.trim() === "") return 0;
   if (!/^\d{1,15}$/.test(raw.trim())) {
     throw new ApiError(400, "bad_last_event_id", `Last-Event-ID / after must be a non-negative integer (an event seq), got "${raw.slice(0, 40)}".`);

@@ -44,6 +44,9 @@ describe("QA regressions", () => {
     const rest = await get(`/api/runs/${runId}/events?after=${last - 1}`);
     expect(rest.status).toBe(200);
     expect((await readSse(rest)).events.map((e) => e.type)).toEqual(["run_end"]);
+    // An empty Last-Event-ID header is no resume point: ?after= still decides.
+    const blankHeader = await get(`/api/runs/${runId}/events?after=${last - 1}`, { "Last-Event-ID": "" });
+    expect((await readSse(blankHeader)).events.map((e) => e.seq)).toEqual([last]);
   });
 
   it("demo classify: a confidence stays in 0..1 even when the text mentions a known fact's number", async () => {
