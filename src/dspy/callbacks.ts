@@ -68,6 +68,26 @@ function fireEnd(callbacks: Callback[], kind: CallKind, callId: string, outputs:
   }
 }
 
+interface OpenCall {
+  kind: CallKind;
+  callId: string;
+  callbacks: Callback[];
+}
+
+/** Fires the start hooks (the parent is still active); null when nobody listens. */
+function beginCall(kind: CallKind, instance: HasCallbacks, inputs: Inputs): OpenCall | null {
+  const callbacks = activeCallbacks(instance);
+  if (callbacks.length === 0) return null;
+  const callId = newCallId();
+  fireStart(callbacks, kind, callId, instance, inputs);
+  return { kind, callId, callbacks };
+}
+
+/** Fires the end hooks once the parent is active again: outputs, or null and the error. */
+function endCall(call: OpenCall, outputs: unknown, error: unknown): void {
+  fireEnd(call.callbacks, call.kind, call.callId, error === null ? outputs : null, error);
+}
+
 /** Wraps an async call with start/end hooks; the body runs as the active call. */
 export async function withCallbacks<T>(
   kind: CallKind,
@@ -75,40 +95,32 @@ export async function withCallbacks<T>(
   inputs: Inputs,
   body: () => Promise<T>,
 ): Promise<T> {
-  const callbacks = activeCallbacks(instance);
-  if (callbacks.length === 0) return body();
-  const callId = newCallId();
-  fireStart(callbacks, kind, callId, instance, inputs);
-  let outputs: T | null = null;
-  let error: unknown = null;
+  const call = beginCall(kind, instance, inputs);
+  if (!call) return body();
+  let outputs: T;
   try {
-    outputs = await runWithActiveCall(callId, body);
-    return outputs;
-  } catch (e) {
-    error = e;
-    throw e;
-  } finally {
-    fireEnd(callbacks, kind, callId, error === null ? outputs : null, error);
+    outputs = await runWithActiveCall(call.callId, body);
+  } catch (error) {
+    endCall(call, null, error);
+    throw error;
   }
+  endCall(call, outputs, null);
+  return outputs;
 }
 
 /** Same as withCallbacks for synchronous bodies (adapter format/parse). */
 export function withCallbacksSync<T>(kind: CallKind, instance: HasCallbacks, inputs: Inputs, body: () => T): T {
-  const callbacks = activeCallbacks(instance);
-  if (callbacks.length === 0) return body();
-  const callId = newCallId();
-  fireStart(callbacks, kind, callId, instance, inputs);
-  let outputs: T | null = null;
-  let error: unknown = null;
+  const call = beginCall(kind, instance, inputs);
+  if (!call) return body();
+  let outputs: T;
   try {
-    outputs = runWithActiveCall(callId, body);
-    return outputs;
-  } catch (e) {
-    error = e;
-    throw e;
-  } finally {
-    fireEnd(callbacks, kind, callId, error === null ? outputs : null, error);
+    outputs = runWithActiveCall(call.callId, body);
+  } catch (error) {
+    endCall(call, null, error);
+    throw error;
   }
+  endCall(call, outputs, null);
+  return outputs;
 }
 
 /** Token deltas go to the call that is active now: the LM call streaming them. */
