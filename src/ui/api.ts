@@ -1,7 +1,7 @@
 // HTTP client for the server's routes (DESIGN §5). Every failure becomes an ApiError
 // carrying the server's `{error: {code, message, details}}` so the page can show it.
 import { apiToken } from "./prefs";
-import type { ErrorBody, FieldInfo, Metrics, ProgramInfo, RunInfo, SignatureInfo } from "./types";
+import type { ErrorBody, Metrics, MetricsBody, ProgramInfo, ProgramList, RunInfo, RunList, RunRow } from "./types";
 
 export class ApiError extends Error {
   override name = "ApiError";
@@ -54,9 +54,7 @@ function post(body: unknown, extra: Record<string, string> = {}): RequestInit {
 }
 
 export async function listPrograms(): Promise<ProgramInfo[]> {
-  const body = await json<unknown>("/api/programs", undefined, "listing programs");
-  const list = Array.isArray(body) ? body : ((body as { programs?: unknown[] }).programs ?? []);
-  return list.map((p) => normalizeProgram(p as Record<string, unknown>));
+  return (await json<ProgramList>("/api/programs", undefined, "listing programs")).programs;
 }
 
 /** Run synchronously: `POST /{program}` answers `{run_id, ...outputs}`. */
@@ -90,82 +88,27 @@ export async function cancelRun(runId: string): Promise<void> {
 }
 
 export async function getRun(runId: string): Promise<RunInfo> {
-  const body = await json<Record<string, unknown>>(`/api/runs/${encodeURIComponent(runId)}`, undefined, `loading run ${runId}`);
-  const run = (body.run ?? body) as RunInfo;
-  return { ...run, run_id: run.run_id ?? runId };
+  return json<RunInfo>(`/api/runs/${encodeURIComponent(runId)}`, undefined, `loading run ${runId}`);
 }
 
-export async function programRuns(program: string, limit = 20): Promise<RunInfo[]> {
-  const body = await json<unknown>(
+export async function programRuns(program: string, limit = 20): Promise<RunRow[]> {
+  const body = await json<RunList>(
     `/api/programs/${encodeURIComponent(program)}/runs?limit=${limit}`,
     undefined,
     `loading runs of ${program}`,
   );
-  return (Array.isArray(body) ? body : ((body as { runs?: RunInfo[] }).runs ?? [])) as RunInfo[];
+  return body.runs;
 }
 
 export async function programMetrics(program: string): Promise<Metrics> {
-  const body = await json<Record<string, unknown>>(
+  const body = await json<MetricsBody>(
     `/api/programs/${encodeURIComponent(program)}/metrics`,
     undefined,
     `loading metrics of ${program}`,
   );
-  return (body.metrics ?? body) as Metrics;
+  return body.metrics;
 }
 
 export function eventsUrl(runId: string, after: number): string {
   return `/api/runs/${encodeURIComponent(runId)}/events${after > 0 ? `?after=${after}` : ""}`;
-}
-
-// The listing's shape is the server's to choose; accept the reasonable variants of it.
-function normalizeProgram(p: Record<string, unknown>): ProgramInfo {
-  const sig = p.signature;
-  const module = String(p.module ?? p.module_kind ?? p.kind ?? "Predict");
-  return {
-    name: String(p.name),
-    description: String(p.description ?? ""),
-    module,
-    model: String(p.model ?? ""),
-    demo: Boolean(p.demo ?? String(p.model ?? "").includes("demo")),
-    streaming: typeof p.streaming === "boolean" ? p.streaming : module !== "Predict",
-    signature: normalizeSignature(sig, p),
-  };
-}
-
-function normalizeSignature(sig: unknown, p: Record<string, unknown>): SignatureInfo {
-  const s = (typeof sig === "object" && sig !== null ? sig : {}) as Record<string, unknown>;
-  const inputs = normalizeFields(s.inputs ?? s.input_fields ?? s.inputFields ?? p.inputs);
-  const outputs = normalizeFields(s.outputs ?? s.output_fields ?? s.outputFields ?? p.outputs);
-  const text =
-    typeof sig === "string"
-      ? sig
-      : typeof s.text === "string"
-        ? s.text
-        : typeof s.string === "string"
-          ? s.string
-          : `${inputs.map((f) => f.name).join(", ")} -> ${outputs.map((f) => f.name).join(", ")}`;
-  return { text, instructions: typeof s.instructions === "string" ? s.instructions : undefined, inputs, outputs };
-}
-
-function normalizeFields(raw: unknown): FieldInfo[] {
-  if (!raw) return [];
-  const entries: [string | undefined, unknown][] = Array.isArray(raw)
-    ? raw.map((f) => [undefined, f])
-    : Object.entries(raw as Record<string, unknown>);
-  return entries.map(([key, f]) => {
-    const o = (typeof f === "object" && f !== null ? f : { type: f }) as Record<string, unknown>;
-    const schema = (o.schema ?? o.json_schema ?? o.jsonSchema ?? null) as FieldInfo["schema"];
-    return {
-      name: String(o.name ?? key),
-      type: String(o.type ?? o.annotation ?? schemaType(schema) ?? "str"),
-      description: (o.description ?? o.desc ?? schema?.description ?? null) as string | null,
-      schema,
-      optional: Boolean(o.optional ?? false),
-    };
-  });
-}
-
-function schemaType(schema: FieldInfo["schema"]): string | null {
-  if (!schema || typeof schema.type !== "string") return null;
-  return { string: "str", integer: "int", number: "float", boolean: "bool", array: "list", object: "dict" }[schema.type] ?? null;
 }

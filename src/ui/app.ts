@@ -28,7 +28,12 @@ export class App {
     try {
       this.programs = await listPrograms();
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) return this.askToken(e.message);
+      // The nav said "Loading programs…": say instead why there are none to show.
+      if (e instanceof ApiError && e.status === 401) {
+        this.navNote("Waiting for the API token.");
+        return this.askToken(e.message);
+      }
+      this.navNote("The programs could not be loaded.");
       return this.error(e);
     }
     this.list = new ProgramList(this.programs, (name) => this.selectProgram(name, true));
@@ -183,6 +188,10 @@ export class App {
     this.banner.replaceChildren(h("strong", {}, "Error "), message, h("button", { type: "button", class: "link", onclick: () => this.hideBanner() }, "dismiss"));
     this.banner.hidden = false;
     document.body.dataset.ready = "1";
+  }
+
+  private navNote(text: string): void {
+    this.nav.replaceChildren(h("p", { class: "muted pad", "data-role": "nav-note" }, text));
   }
 
   /** The server has API_TOKEN set: ask for it once and keep it in this browser. */

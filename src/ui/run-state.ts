@@ -117,6 +117,18 @@ export class RunState {
     return node;
   }
 
+  /**
+   * The calls a cancel or a dead driver cut short: the chain from the root down to where the
+   * run stopped. Empty unless the run ended cancelled or interrupted (then those calls did not
+   * fail, they were stopped; an earlier failure elsewhere in the tree still did).
+   */
+  stoppedCalls(): Set<string> {
+    const ids = new Set<string>();
+    if (this.summary.status !== "cancelled" && this.summary.status !== "interrupted") return ids;
+    for (let n = this.failingNode(); n; n = n.parentId ? (this.nodes.get(n.parentId) ?? null) : null) ids.add(n.callId);
+    return ids;
+  }
+
   private emit(change: Change): void {
     for (const listener of this.listeners) listener(change);
   }

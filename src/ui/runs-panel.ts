@@ -2,7 +2,7 @@
 import { programMetrics, programRuns } from "./api";
 import { h } from "./dom";
 import { count, ms, timeAgo } from "./format";
-import type { Metrics, RunInfo } from "./types";
+import type { Metrics, RunRow } from "./types";
 
 export class RunsPanel {
   readonly el: HTMLElement;
@@ -45,9 +45,9 @@ export class RunsPanel {
     if (this.program) void this.show(this.program);
   }
 
-  private runItem(r: RunInfo): HTMLElement {
-    const started = r.started_at ?? r.created_at;
-    const tokens = r.tokens ?? (r.usage ? Object.values(r.usage).reduce((n, u) => n + u.total_tokens, 0) : null);
+  private runItem(r: RunRow): HTMLElement {
+    const started = r.started_at;
+    const tokens = Object.values(r.usage).reduce((n, u) => n + u.total_tokens, 0);
     return h(
       "li",
       {},
@@ -79,29 +79,17 @@ type Tile = [label: string, value: string, key: string, title?: string];
 
 /** The program's metrics as a compact grid of tiles. */
 export function renderMetrics(m: Metrics): HTMLElement {
-  const num = (v: unknown) => (typeof v === "number" ? v : null);
-  const get = (path: string) => path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), m);
-  const calls = num(get("calls"));
-  if (!calls) return h("p", { class: "muted" }, "No runs yet.");
-  const tiles: Tile[] = [["runs", count(calls), "calls"]];
-  const ok = num(get("succeeded"));
-  const failed = (num(get("failed")) ?? 0) + (num(get("interrupted")) ?? 0);
-  if (ok !== null) tiles.push(["succeeded", count(ok), "succeeded"]);
-  tiles.push(["failed", count(failed), "failed", "failed + interrupted"]);
-  const cancelled = num(get("cancelled"));
-  if (cancelled) tiles.push(["cancelled", count(cancelled), "cancelled"]);
-  const running = num(get("running"));
-  if (running) tiles.push(["running", count(running), "running"]);
-  const p50 = num(get("latency_ms.p50") ?? get("p50_ms"));
-  const p95 = num(get("latency_ms.p95") ?? get("p95_ms"));
+  if (!m.calls) return h("p", { class: "muted" }, "No runs yet.");
+  const tiles: Tile[] = [["runs", count(m.calls), "calls"]];
+  tiles.push(["succeeded", count(m.succeeded), "succeeded"]);
+  tiles.push(["failed", count(m.failed + m.interrupted), "failed", "failed + interrupted"]);
+  if (m.cancelled) tiles.push(["cancelled", count(m.cancelled), "cancelled"]);
+  if (m.running) tiles.push(["running", count(m.running), "running"]);
+  const { p50, p95 } = m.latency_ms;
   if (p50 !== null) tiles.push(["p50", ms(p50), "p50", "median duration of finished runs"]);
   if (p95 !== null) tiles.push(["p95", ms(p95), "p95", "95th percentile duration"]);
-  const tokens = num(get("tokens.total") ?? get("total_tokens") ?? get("tokens"));
-  if (tokens !== null) {
-    const detail = num(get("tokens.prompt")) !== null ? `${get("tokens.prompt")} prompt + ${get("tokens.completion")} completion` : undefined;
-    tiles.push(["tokens", count(tokens), "tokens", detail]);
-  }
-  const cost = get("cost_usd");
+  tiles.push(["tokens", count(m.tokens.total), "tokens", `${m.tokens.prompt} prompt + ${m.tokens.completion} completion`]);
+  const cost = m.cost_usd;
   tiles.push([
     "cost",
     typeof cost === "number" ? (cost === 0 ? "$0" : `$${cost < 0.01 ? cost.toFixed(5) : cost.toFixed(2)}`) : "—",

@@ -1,16 +1,42 @@
 // The UI's view of the server's JSON (everything but events, whose schema is src/dspy/events.ts).
-import type { RunStatus, Usage } from "../dspy/events";
+// The shapes are the server's own declarations, imported as types only: esbuild erases these
+// imports, so the page still talks to the server only over HTTP.
+import type { errorBody } from "../server/api-error";
+import type { IndexedRun, ProgramMetrics } from "../server/program-index";
+import type { FieldInfo, ProgramInfo } from "../server/program-info";
+import type { RunSummary } from "../server/run-types";
 
-export interface FieldInfo {
-  name: string;
-  /** DSPy-style type annotation: "str", "int", "list[str]", "Literal['a', 'b']", "Optional[int]" … */
-  type: string;
-  description?: string | null;
-  /** JSON schema of the field's value, when the server gives one. */
-  schema?: JsonSchema | null;
-  optional?: boolean;
+export type { FieldInfo, ProgramInfo };
+
+/** GET /api/programs answers `{programs}`. */
+export interface ProgramList {
+  programs: ProgramInfo[];
 }
 
+/** GET /api/runs/{id}. */
+export type RunInfo = RunSummary;
+
+/** One row of GET /api/programs/{name}/runs, which answers `{program, runs}`. */
+export type RunRow = IndexedRun & { program: string };
+export interface RunList {
+  program: string;
+  runs: RunRow[];
+}
+
+/** GET /api/programs/{name}/metrics answers `{program, metrics}`. */
+export type Metrics = ProgramMetrics;
+export interface MetricsBody {
+  program: string;
+  metrics: Metrics;
+}
+
+/** The server's error body: `{error: {code, message, details}}`. */
+export type ErrorBody = ReturnType<typeof errorBody>;
+
+/**
+ * The parts of a JSON schema the form reads to pick a control. Not a server shape: the
+ * server sends JSON Schema (`FieldInfo["schema"]`), this names the keys we look at.
+ */
 export interface JsonSchema {
   type?: string | string[];
   enum?: unknown[];
@@ -21,44 +47,4 @@ export interface JsonSchema {
   default?: unknown;
   description?: string;
   [key: string]: unknown;
-}
-
-export interface SignatureInfo {
-  text?: string;
-  instructions?: string;
-  inputs: FieldInfo[];
-  outputs: FieldInfo[];
-}
-
-export interface ProgramInfo {
-  name: string;
-  description: string;
-  module: string;
-  model: string;
-  demo: boolean;
-  streaming: boolean;
-  signature: SignatureInfo;
-}
-
-export interface RunInfo {
-  run_id: string;
-  program: string;
-  status: RunStatus;
-  inputs?: Record<string, unknown> | null;
-  outputs?: Record<string, unknown> | null;
-  error?: { type?: string; code?: string; message: string } | null;
-  created_at?: number;
-  started_at?: number;
-  ended_at?: number | null;
-  duration_ms?: number | null;
-  usage?: Record<string, Usage> | null;
-  tokens?: number | null;
-  events?: number;
-}
-
-export type Metrics = Record<string, unknown>;
-
-/** The server's error body: `{error: {code, message, details}}`. */
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
 }

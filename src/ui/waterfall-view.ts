@@ -5,6 +5,8 @@ import { ms } from "./format";
 import { KIND_ICON, nodeTitle } from "./node-summary";
 import { nodeError, walk, type RunState } from "./run-state";
 
+const STATUS_NOTE = { ok: "", open: " (running)", error: " (failed)", stopped: " (stopped)" } as const;
+
 export class WaterfallView {
   readonly el: HTMLElement;
   private readonly rows: HTMLElement;
@@ -41,6 +43,7 @@ export class WaterfallView {
       ? Math.max(t0 + (this.run.summary.durationMs ?? 0), ...nodes.map(endOf))
       : Math.max(now, ...nodes.map(endOf));
     const span = Math.max(1, last - t0);
+    const stopped = this.run.stoppedCalls();
     this.axis.replaceChildren(
       ...[0, 0.25, 0.5, 0.75, 1].map((f) => h("span", { style: `left:${f * 100}%` }, ms(f * span))),
     );
@@ -49,7 +52,10 @@ export class WaterfallView {
         const start = n.start.ts - t0;
         const dur = endOf(n) - n.start.ts;
         const title = nodeTitle(n);
-        const status = nodeError(n) ? "error" : n.end ? "ok" : "open";
+        // Amber, not red, for calls a cancel or an interruption cut short: they did not fail.
+        const status = nodeError(n)
+          ? stopped.has(n.callId) ? "stopped" : "error"
+          : n.end ? "ok" : this.run.done ? "stopped" : "open";
         const bar = h("span", {
           class: `wf-bar k-${n.kind} s-${status}`,
           style: `left:${(start / span) * 100}%;width:max(2px, ${(dur / span) * 100}%)`,
@@ -61,7 +67,7 @@ export class WaterfallView {
             type: "button",
             role: "listitem",
             "data-call-id": n.callId,
-            title: `${title.primary} ${title.secondary} · starts +${ms(start)} · ${ms(dur)}${n.end ? "" : " (running)"}`,
+            title: `${title.primary} ${title.secondary} · starts +${ms(start)} · ${ms(dur)}${STATUS_NOTE[status]}`,
             onclick: () => this.onPick(n.callId),
           },
           h(

@@ -1,32 +1,14 @@
 // Problems shown in the page: the server's 400 next to the field it names, and a run
 // cancelled from the page ends as cancelled.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, expect, inject, it } from "vitest";
-import { collectErrors, launch } from "./browser";
+import { expect, inject, it } from "vitest";
+import { usePage } from "./browser";
 import { fetchLog, fill, runIdOf, serverRun } from "./helpers";
 
 const baseURL = inject("baseURL");
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let errors: string[];
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-beforeEach(async () => {
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  errors = collectErrors(page);
-});
-afterEach(async () => {
-  await context?.close();
-});
+const ui = usePage();
 
 it("shows the server's 400 field error inline, next to the field", async () => {
+  const { page, errors } = ui;
   await page.goto(`${baseURL}/?program=reason`);
   await fill(page, "question", "");
   const answer = page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/reason/stream");
@@ -52,6 +34,7 @@ it("shows the server's 400 field error inline, next to the field", async () => {
 });
 
 it("Cancel ends a running run as cancelled, shown in the page and in the log", async () => {
+  const { page, errors } = ui;
   await page.goto(`${baseURL}/?program=reason`);
   await fill(page, "question", "Explain the theory of relativity in detail.");
   await page.locator("[data-role=run]").click();
@@ -72,6 +55,26 @@ it("Cancel ends a running run as cancelled, shown in the page and in the log", a
   expect(await page.locator("#run [data-role=cancel]").isHidden()).toBe(true);
   // No node is left ticking as if still running.
   expect(await page.locator("#run li.node.open").count()).toBe(0);
+  // The timeline draws the calls the cancel cut short as stopped (amber), none as failed (red),
+  // and the stopped LM call is one of them.
+  const stoppedLm = await page.locator("#run li.node.error[data-kind=lm]").last().getAttribute("data-call-id");
+  await page.locator('#run [data-tab="timeline"]').click();
+  await expect.poll(() => page.locator("#run .wf-bar.s-stopped").count()).toBeGreaterThan(0);
+  expect(await page.locator("#run .wf-bar.s-error").count()).toBe(0);
+  expect(await page.locator(`#run .wf-row[data-call-id="${stoppedLm}"] .wf-bar`).getAttribute("class")).toContain("s-stopped");
+  // …in the --stopped colour, which is not the --err one.
+  const colours = await page.evaluate(() => {
+    const resolve = (v: string) => {
+      const probe = document.body.appendChild(document.createElement("i"));
+      probe.style.background = `var(${v})`;
+      const c = getComputedStyle(probe).backgroundColor;
+      probe.remove();
+      return c;
+    };
+    return { bar: getComputedStyle(document.querySelector("#run .wf-bar.s-stopped")!).backgroundColor, stopped: resolve("--stopped"), err: resolve("--err") };
+  });
+  expect(colours.bar).toBe(colours.stopped);
+  expect(colours.bar).not.toBe(colours.err);
   const log = await fetchLog(baseURL, runId);
   const end = log.at(-1)!;
   expect(end.type === "run_end" && end.status).toBe("cancelled");

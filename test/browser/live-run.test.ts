@@ -1,33 +1,15 @@
 // A run watched live in the page: nodes appear while it runs, the tree has the module's
 // shape, the answer is shown; the streaming toggle's default and persistence.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { collectErrors, launch } from "./browser";
+import { describe, expect, inject, it } from "vitest";
+import { usePage } from "./browser";
 import { domTree, expectShownExactlyOnce, fetchLog, fill, runIdOf, shape } from "./helpers";
 
 const baseURL = inject("baseURL");
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let errors: string[];
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-beforeEach(async () => {
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  errors = collectErrors(page);
-});
-afterEach(async () => {
-  await context?.close();
-});
+const ui = usePage();
 
 describe("a ChainOfThought run, streamed", () => {
   it("shows nodes while the run is going, then the answer and the tree of its calls", async () => {
+    const { page, errors } = ui;
     await page.goto(`${baseURL}/?program=reason`);
     await expect.poll(() => page.locator("[data-role=stream-toggle]").isChecked()).toBe(true);
     await fill(page, "question", "What is 17 * 23?");
@@ -92,6 +74,7 @@ describe("a ChainOfThought run, streamed", () => {
 
 describe("the streaming toggle", () => {
   it("defaults to sync for a Predict program, which then answers through POST /{program}", async () => {
+    const { page, errors } = ui;
     await page.goto(`${baseURL}/?program=qa`);
     await expect.poll(() => page.locator("[data-role=stream-toggle]").isChecked()).toBe(false);
     await fill(page, "question", "What is the capital of France?");
@@ -107,6 +90,7 @@ describe("the streaming toggle", () => {
   });
 
   it("keeps the user's choice per program across reloads", async () => {
+    const { page } = ui;
     await page.goto(`${baseURL}/?program=reason`);
     const toggle = page.locator("[data-role=stream-toggle]");
     await expect.poll(() => toggle.isChecked()).toBe(true);

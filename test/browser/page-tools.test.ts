@@ -1,40 +1,22 @@
 // Copy as curl gives a command that really runs the program; the tree works from the keyboard.
 import { execFileSync } from "node:child_process";
 import { createParser } from "eventsource-parser";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, expect, inject, it } from "vitest";
-import { collectErrors, launch } from "./browser";
+import { expect, inject, it } from "vitest";
+import { usePage } from "./browser";
 import { fetchLog, fill } from "./helpers";
 
 const baseURL = inject("baseURL");
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let errors: string[];
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-beforeEach(async () => {
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
-  page = await context.newPage();
-  errors = collectErrors(page);
-});
-afterEach(async () => {
-  await context?.close();
-});
+const ui = usePage({ viewport: { width: 1280, height: 900 }, permissions: ["clipboard-read", "clipboard-write"] });
 
 async function copiedCurl(): Promise<string> {
+  const { page } = ui;
   await page.locator("[data-role=copy-curl]").click();
   await page.locator(".toast").filter({ hasText: "copied" }).waitFor();
   return page.evaluate(() => navigator.clipboard.readText());
 }
 
 it("Copy as curl copies a command that streams the same run from a terminal", async () => {
+  const { page, errors } = ui;
   await page.goto(`${baseURL}/?program=reason`);
   await fill(page, "question", "It's 2 + 2, isn't it?");
   const command = await copiedCurl();
@@ -71,6 +53,7 @@ it("Copy as curl copies a command that streams the same run from a terminal", as
 });
 
 it("the tree is usable from the keyboard: arrows move between calls, Enter opens one", async () => {
+  const { page, errors } = ui;
   await page.goto(`${baseURL}/?program=reason`);
   await fill(page, "question", "What is 3 * 3?");
   await page.keyboard.press("Control+Enter");

@@ -1,25 +1,15 @@
 // A phone-width screen (390 px): the deepest tree rows keep their duration in view (it used
 // to be pushed a few pixels out of the pane by the LM node's name and token stats), and the
 // Run button does not advertise Ctrl+Enter on a touch screen.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { collectErrors, launch } from "./browser";
+import { expect, inject, it } from "vitest";
+import { usePage } from "./browser";
 import { fill } from "./helpers";
 
 const baseURL = inject("baseURL");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const ui = usePage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 
 it("on a 390 px phone every tree row's duration stays inside the pane, with no sideways scroll", async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  const page = await context.newPage();
-  const errors = collectErrors(page);
+  const { page, errors } = ui;
   await page.goto(`${baseURL}/?program=math`);
   // No keyboard shortcut is advertised on a touch screen.
   expect(await page.locator("[data-role=run] kbd").isHidden()).toBe(true);
@@ -43,5 +33,4 @@ it("on a 390 px phone every tree row's duration stays inside the pane, with no s
   expect(layout.paneOverflow).toBe(0);
   expect(layout.pageOverflow).toBe(0);
   expect(errors).toEqual([]);
-  await context.close();
 });

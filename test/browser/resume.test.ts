@@ -1,32 +1,15 @@
 // A run survives the page losing it: a network drop mid-run, or a reload of the permalink,
 // resumes from the last applied seq, and every event ends up on the page exactly once.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, expect, inject, it } from "vitest";
-import { collectErrors, launch } from "./browser";
+import type { Page } from "playwright-core";
+import { expect, inject, it } from "vitest";
+import { collectErrors, usePage } from "./browser";
 import { domTree, expectShownExactlyOnce, fetchLog, fill, runIdOf, serverRun, shape } from "./helpers";
 
 const baseURL = inject("baseURL");
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let errors: string[];
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-beforeEach(async () => {
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  errors = collectErrors(page);
-});
-afterEach(async () => {
-  await context?.close();
-});
+const ui = usePage();
 
 async function startRun(): Promise<string> {
+  const { page } = ui;
   await page.goto(`${baseURL}/?program=reason`);
   await fill(page, "question", "Why is the sky blue?");
   await page.locator("[data-role=run]").click();
@@ -40,6 +23,7 @@ async function startRun(): Promise<string> {
 const shownSeq = (p: Page) => p.locator("#run table.events tbody tr").count();
 
 it("going offline mid-run shows reconnecting, then resumes with nothing lost or doubled", async () => {
+  const { context, page, errors } = ui;
   const runId = await startRun();
   await context.setOffline(true);
   await expect.poll(() => page.locator("#run").getAttribute("data-conn")).toBe("reconnecting");
@@ -61,6 +45,7 @@ it("going offline mid-run shows reconnecting, then resumes with nothing lost or 
 });
 
 it("reloading the permalink mid-run replays the run and follows it live to the end", async () => {
+  const { page, errors } = ui;
   const runId = await startRun();
   const before = await shownSeq(page);
   await page.reload();
@@ -81,6 +66,7 @@ it("reloading the permalink mid-run replays the run and follows it live to the e
 });
 
 it("opening a finished run's permalink (or /?run=) replays it in full", async () => {
+  const { context, page } = ui;
   const runId = await startRun();
   await expect.poll(() => page.locator("#run").getAttribute("data-status"), { timeout: 60_000 }).toBe("succeeded");
   const log = await fetchLog(baseURL, runId);
@@ -94,6 +80,7 @@ it("opening a finished run's permalink (or /?run=) replays it in full", async ()
 });
 
 it("a background (durable) run finishes with the tab closed; its permalink then shows all of it", async () => {
+  const { context, page } = ui;
   await page.goto(`${baseURL}/?program=reason`);
   await fill(page, "question", "What is the boiling point of water?");
   await page.locator("label[for=background-toggle]").click();

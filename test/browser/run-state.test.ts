@@ -83,7 +83,7 @@ describe("RunState", () => {
 describe("form controls from signature fields", () => {
   it("reads DSPy annotations and JSON schemas", () => {
     expect(parseLiteralOptions(`'a', "b c", 3, True`)).toEqual(["a", "b c", 3, true]);
-    const kind = (type: string, schema?: Record<string, unknown>) => fieldControl({ name: "f", type, schema });
+    const kind = (type: string, schema?: Record<string, unknown>) => fieldControl({ name: "f", type, description: null, schema: schema ?? {}, optional: false });
     expect(kind("int").control).toEqual({ kind: "int" });
     expect(kind("Literal['x', 'y']").control).toEqual({ kind: "select", options: ["x", "y"] });
     expect(kind("Optional[list[str]]")).toMatchObject({ control: { kind: "json", shape: "list" }, optional: true });

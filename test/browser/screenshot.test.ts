@@ -1,33 +1,26 @@
 // The README's screenshot: a finished ReAct run (tools, steps, answer) as the page shows it.
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { collectErrors, launch } from "./browser";
+import { beforeAll, expect, inject, it } from "vitest";
+import { usePage } from "./browser";
 import { domTree, expectShownExactlyOnce, fetchLog, runIdOf } from "./helpers";
 
 const baseURL = inject("baseURL");
 const out = resolve(import.meta.dirname, "../../docs/screenshot.png");
-let browser: Browser;
+const ui = usePage({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1, colorScheme: "light" });
 let react: { name: string; inputs: string[] } | undefined;
 
 beforeAll(async () => {
-  browser = await launch();
   const { programs } = (await (await fetch(`${baseURL}/api/programs`)).json()) as {
     programs: { name: string; module: string; signature: { inputs: { name: string }[] } }[];
   };
   const p = programs.find((p) => p.module === "ReAct");
   react = p && { name: p.name, inputs: p.signature.inputs.map((f) => f.name) };
 });
-afterAll(async () => {
-  await browser?.close();
-});
 
 it("a finished ReAct run: tool calls nested under the agent, the answer, saved as docs/screenshot.png", async (ctx) => {
   if (!react) return ctx.skip("the server lists no ReAct program yet");
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1, colorScheme: "light" });
-  const page = await context.newPage();
-  const errors = collectErrors(page);
+  const { page, errors } = ui;
   await page.goto(`${baseURL}/?program=${react.name}`);
   await page.locator(`[data-field="${react.inputs[0]}"]`).fill("What is 17 * 23, and how many metres is that many feet?");
   await page.locator("[data-role=run]").click();
@@ -51,5 +44,4 @@ it("a finished ReAct run: tool calls nested under the agent, the answer, saved a
   mkdirSync(resolve(out, ".."), { recursive: true });
   await page.screenshot({ path: out, fullPage: true });
   expect(errors).toEqual([]);
-  await context.close();
 });
