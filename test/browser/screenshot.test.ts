@@ -1,4 +1,6 @@
 // The README's screenshot: a finished ReAct run (tools, steps, answer) as the page shows it.
+// Every run saves it under test-results/; `npm run screenshot` (UPDATE_SCREENSHOT=1) also
+// replaces docs/screenshot.png, so a plain `npm test` leaves the work tree clean.
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, expect, inject, it } from "vitest";
@@ -6,7 +8,8 @@ import { usePage } from "./browser";
 import { domTree, expectShownExactlyOnce, fetchLog, runIdOf } from "./helpers";
 
 const baseURL = inject("baseURL");
-const out = resolve(import.meta.dirname, "../../docs/screenshot.png");
+const root = resolve(import.meta.dirname, "../..");
+const outs = [resolve(root, "test-results/react-run.png"), ...(process.env.UPDATE_SCREENSHOT ? [resolve(root, "docs/screenshot.png")] : [])];
 const ui = usePage({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1, colorScheme: "light" });
 let react: { name: string; inputs: string[] } | undefined;
 
@@ -18,8 +21,8 @@ beforeAll(async () => {
   react = p && { name: p.name, inputs: p.signature.inputs.map((f) => f.name) };
 });
 
-it("a finished ReAct run: tool calls nested under the agent, the answer, saved as docs/screenshot.png", async (ctx) => {
-  if (!react) return ctx.skip("the server lists no ReAct program yet");
+it("a finished ReAct run: tool calls nested under the agent, the answer, saved as the README's screenshot", async () => {
+  if (!react) throw new Error("the server lists no ReAct program");
   const { page, errors } = ui;
   await page.goto(`${baseURL}/?program=${react.name}`);
   await page.locator(`[data-field="${react.inputs[0]}"]`).fill("What is 17 * 23, and how many metres is that many feet?");
@@ -41,7 +44,9 @@ it("a finished ReAct run: tool calls nested under the agent, the answer, saved a
   // Open one tool call so its arguments and result show, then let the recent-runs list settle.
   await page.locator("#run li.node[data-kind=tool] > .n-row").first().click();
   await page.locator(`[data-role=recent-runs] [data-run-id="${runId}"]`).waitFor();
-  mkdirSync(resolve(out, ".."), { recursive: true });
-  await page.screenshot({ path: out, fullPage: true });
+  for (const out of outs) {
+    mkdirSync(resolve(out, ".."), { recursive: true });
+    await page.screenshot({ path: out, fullPage: true });
+  }
   expect(errors).toEqual([]);
 });
