@@ -58,6 +58,8 @@ export type Change =
 
 export type Listener = (change: Change) => void;
 
+export type CallStatus = "open" | "ok" | "error" | "stopped";
+
 export class RunState {
   readonly events: RunEvent[] = [];
   readonly nodes = new Map<string, CallNode>();
@@ -127,6 +129,16 @@ export class RunState {
     if (this.summary.status !== "cancelled" && this.summary.status !== "interrupted") return ids;
     for (let n = this.failingNode(); n; n = n.parentId ? (this.nodes.get(n.parentId) ?? null) : null) ids.add(n.callId);
     return ids;
+  }
+
+  /**
+   * How a call stands, as the tree and the timeline draw it. A call a cancel or an interruption
+   * cut short (or that never got to end) was stopped, not failed. Pass `stopped` when asking
+   * about many calls, so the chain is found once.
+   */
+  callStatus(node: CallNode, stopped: ReadonlySet<string> = this.stoppedCalls()): CallStatus {
+    if (nodeError(node)) return stopped.has(node.callId) ? "stopped" : "error";
+    return node.end ? "ok" : this.done ? "stopped" : "open";
   }
 
   private emit(change: Change): void {

@@ -4,7 +4,7 @@ import { h } from "./dom";
 import { ms } from "./format";
 import { renderDetail } from "./node-detail";
 import { KIND_ICON, KIND_LABEL, lmStats, nodeSummary, nodeTitle } from "./node-summary";
-import { nodeError, type CallNode, type Change, type RunState } from "./run-state";
+import type { CallNode, CallStatus, Change, RunState } from "./run-state";
 
 interface NodeView {
   node: CallNode;
@@ -16,6 +16,8 @@ interface NodeView {
   live: HTMLPreElement | null;
   detail: HTMLElement;
   children: HTMLUListElement;
+  /** The "stopped" badge, made when a call turns out to have been cut short. */
+  badge: HTMLElement | null;
   expanded: boolean;
 }
 
@@ -30,6 +32,7 @@ export class TreeView {
     this.el = h("div", { class: "tree-wrap" }, this.list);
     this.list.addEventListener("keydown", (e) => this.onKey(e));
     for (const node of run.roots) this.addRecursive(node);
+    if (run.done) this.settle();
     run.subscribe((c) => this.onChange(c));
   }
 
@@ -57,7 +60,7 @@ export class TreeView {
   }
 
   private onChange(change: Change): void {
-    if (change.kind === "run_end") return this.abandonOpen();
+    if (change.kind === "run_end") return this.settle();
     if (!("node" in change)) return;
     const v = change.kind === "node_start" ? this.add(change.node) : this.views.get(change.node.callId);
     if (!v) return;
@@ -73,16 +76,39 @@ export class TreeView {
     if (change.kind === "node_end") this.finish(v);
   }
 
-  /** The run ended with calls that never did (interrupted, killed): stop their clocks. */
-  private abandonOpen(): void {
+  /**
+   * The run ended: stop the clocks of calls that never did (interrupted, killed), and only now,
+   * knowing how the run ended, redraw as stopped the calls a cancel or an interruption cut short
+   * (they ended with an error but did not fail).
+   */
+  private settle(): void {
     for (const v of this.open) {
       v.li.classList.remove("open");
       v.li.classList.add("unfinished");
-      v.li.dataset.status = "unfinished";
       v.dur.textContent = "no end";
       v.dur.title = "the run ended before this call did";
     }
     this.open.clear();
+    const stopped = this.run.stoppedCalls();
+    for (const v of this.views.values()) this.setStatus(v, this.run.callStatus(v.node, stopped));
+  }
+
+  private setStatus(v: NodeView, status: CallStatus): void {
+    v.li.dataset.status = status;
+    v.li.classList.toggle("error", status === "error");
+    v.li.classList.toggle("stopped", status === "stopped");
+    if (status !== "stopped") {
+      v.badge?.remove();
+      v.badge = null;
+      v.row.removeAttribute("title");
+      return;
+    }
+    // Said in words, not only in amber: the badge is read out with the row and has a tooltip.
+    const end = this.run.summary.status;
+    const why = `stopped: the run ${end === "cancelled" || end === "interrupted" ? `was ${end}` : "ended"} before this call finished`;
+    v.badge ??= v.row.insertBefore(h("span", { class: "n-status" }, "stopped"), v.summary);
+    v.badge.title = why;
+    v.row.title = why;
   }
 
   private addRecursive(node: CallNode): void {
@@ -126,7 +152,7 @@ export class TreeView {
       detail,
       children,
     );
-    const v: NodeView = { node, li, row, summary, stats, dur, live, detail, children, expanded: false };
+    const v: NodeView = { node, li, row, summary, stats, dur, live, detail, children, badge: null, expanded: false };
     this.views.set(node.callId, v);
     this.open.add(v);
     const parent = node.parentId ? this.views.get(node.parentId) : undefined;
@@ -140,9 +166,7 @@ export class TreeView {
     this.open.delete(v);
     v.li.classList.remove("open");
     v.li.dataset.endSeq = String(end.seq);
-    const error = nodeError(v.node);
-    v.li.classList.toggle("error", error !== null);
-    v.li.dataset.status = error ? "error" : "ok";
+    this.setStatus(v, this.run.callStatus(v.node));
     v.dur.textContent = ms(end.duration_ms);
     v.summary.textContent = nodeSummary(v.node);
     v.summary.title = v.summary.textContent;

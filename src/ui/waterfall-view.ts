@@ -3,9 +3,9 @@
 import { h } from "./dom";
 import { ms } from "./format";
 import { KIND_ICON, nodeTitle } from "./node-summary";
-import { nodeError, walk, type RunState } from "./run-state";
+import { walk, type CallStatus, type RunState } from "./run-state";
 
-const STATUS_NOTE = { ok: "", open: " (running)", error: " (failed)", stopped: " (stopped)" } as const;
+const STATUS_NOTE: Record<CallStatus, string> = { ok: "", open: " (running)", error: " (failed)", stopped: " (stopped)" };
 
 export class WaterfallView {
   readonly el: HTMLElement;
@@ -53,9 +53,7 @@ export class WaterfallView {
         const dur = endOf(n) - n.start.ts;
         const title = nodeTitle(n);
         // Amber, not red, for calls a cancel or an interruption cut short: they did not fail.
-        const status = nodeError(n)
-          ? stopped.has(n.callId) ? "stopped" : "error"
-          : n.end ? "ok" : this.run.done ? "stopped" : "open";
+        const status = this.run.callStatus(n, stopped);
         const bar = h("span", {
           class: `wf-bar k-${n.kind} s-${status}`,
           style: `left:${(start / span) * 100}%;width:max(2px, ${(dur / span) * 100}%)`,

@@ -49,15 +49,25 @@ it("Cancel ends a running run as cancelled, shown in the page and in the log", a
   expect(await stepLink.textContent()).toMatch(/^Show where it stopped: lm /);
   // …and the demo LM's abort names its model (its placeholder key used to redact "demo").
   await stepLink.click();
-  const stopped = await page.locator("#run li.node.error[data-kind=lm]").last().textContent();
+  // The tree draws that LM call as stopped (amber, a "stopped" badge with a tooltip), not as failed
+  // (red), and no call at all as failed, like the timeline below.
+  const stoppedNode = page.locator("#run li.node.stopped[data-kind=lm]").last();
+  const stopped = await stoppedNode.textContent();
   expect(stopped).toMatch(/LM request to demo\/\S+ was aborted/);
   expect(stopped).not.toContain("[redacted]");
+  expect((await stoppedNode.getAttribute("class"))!.split(" ")).toEqual(expect.arrayContaining(["stopped", "failing"]));
+  expect((await stoppedNode.getAttribute("class"))!.split(" ")).not.toContain("error");
+  expect(await stoppedNode.getAttribute("data-status")).toBe("stopped");
+  const badge = stoppedNode.locator(":scope > .n-row > .n-status");
+  expect(await badge.textContent()).toBe("stopped");
+  expect(await badge.getAttribute("title")).toBe("stopped: the run was cancelled before this call finished");
+  expect(await page.locator("#run li.node.error").count()).toBe(0);
   expect(await page.locator("#run [data-role=cancel]").isHidden()).toBe(true);
   // No node is left ticking as if still running.
   expect(await page.locator("#run li.node.open").count()).toBe(0);
   // The timeline draws the calls the cancel cut short as stopped (amber), none as failed (red),
   // and the stopped LM call is one of them.
-  const stoppedLm = await page.locator("#run li.node.error[data-kind=lm]").last().getAttribute("data-call-id");
+  const stoppedLm = await stoppedNode.getAttribute("data-call-id");
   await page.locator('#run [data-tab="timeline"]').click();
   await expect.poll(() => page.locator("#run .wf-bar.s-stopped").count()).toBeGreaterThan(0);
   expect(await page.locator("#run .wf-bar.s-error").count()).toBe(0);
@@ -71,10 +81,22 @@ it("Cancel ends a running run as cancelled, shown in the page and in the log", a
       probe.remove();
       return c;
     };
-    return { bar: getComputedStyle(document.querySelector("#run .wf-bar.s-stopped")!).backgroundColor, stopped: resolve("--stopped"), err: resolve("--err") };
+    const style = (sel: string) => getComputedStyle(document.querySelector(sel)!);
+    return {
+      bar: style("#run .wf-bar.s-stopped").backgroundColor,
+      // The tree's stopped row, in the same amber (its text shade, to be readable on white).
+      icon: style("#run li.node.stopped > .n-row .n-icon").color,
+      summary: style("#run li.node.stopped > .n-row .n-summary").color,
+      stopped: resolve("--stopped"),
+      stoppedText: resolve("--stopped-text"),
+      err: resolve("--err"),
+    };
   });
   expect(colours.bar).toBe(colours.stopped);
   expect(colours.bar).not.toBe(colours.err);
+  expect(colours.icon).toBe(colours.stopped);
+  expect(colours.summary).toBe(colours.stoppedText);
+  expect([colours.icon, colours.summary]).not.toContain(colours.err);
   const log = await fetchLog(baseURL, runId);
   const end = log.at(-1)!;
   expect(end.type === "run_end" && end.status).toBe("cancelled");

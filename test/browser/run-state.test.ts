@@ -78,6 +78,35 @@ describe("RunState", () => {
     expect(state.summary.status).toBe("failed");
     expect(state.failingNode()?.callId).toBe("d");
   });
+
+  it("calls a cancel cut short are stopped, not failed, once the run has ended cancelled", () => {
+    const aborted = { type: "APIUserAbortError", message: "LM request to demo/m was aborted" };
+    const toolErr = { type: "ToolError", message: "no such city" };
+    const state = new RunState(R);
+    for (const e of [
+      ...cotLog().slice(0, 8),
+      // A tool that really failed (the program carried on), then a second predict whose LM call
+      // the cancel aborted while another LM call of it had not ended yet.
+      ev(9, { type: "tool_start", ...call("t", "a", "lookup"), tool: "lookup", args: {} }),
+      ev(10, { type: "tool_end", ...call("t", "a", "lookup"), result: null, error: toolErr, duration_ms: 1 }),
+      ev(11, { type: "module_start", ...call("g", "a", "ChainOfThought.predict"), module: "Predict", inputs: {} }),
+      ev(12, { type: "lm_start", ...call("e", "g", "m"), model: "m", messages: [], params: {} }),
+      ev(13, { type: "lm_start", ...call("f", "g", "m"), model: "m", messages: [], params: {} }),
+      ev(14, { type: "lm_end", ...call("e", "g", "m"), text: null, usage: null, cached: false, error: aborted, duration_ms: 2 }),
+      ev(15, { type: "module_end", ...call("g", "a", "ChainOfThought.predict"), outputs: null, error: aborted, duration_ms: 6 }),
+      ev(16, { type: "module_end", ...call("a", null, "ChainOfThought"), outputs: null, error: aborted, duration_ms: 7 }),
+    ]) {
+      state.apply(e);
+    }
+    const statuses = () => Object.fromEntries([...walk(state.roots)].map((n) => [n.callId, state.callStatus(n)]));
+    // While the run is going, an aborted call looks like any failure and an unended one is running.
+    expect(statuses()).toEqual({ a: "error", b: "ok", c: "ok", t: "error", g: "error", e: "error", f: "open" });
+    state.apply(ev(17, { type: "run_end", status: "cancelled", outputs: null, error: aborted, usage: {}, duration_ms: 8 }));
+    // The chain down to the aborted call was stopped; the tool's own failure stays a failure,
+    // and the call the run never let end is stopped too.
+    expect([...state.stoppedCalls()].sort()).toEqual(["a", "e", "g"]);
+    expect(statuses()).toEqual({ a: "stopped", b: "ok", c: "ok", t: "error", g: "stopped", e: "stopped", f: "stopped" });
+  });
 });
 
 describe("form controls from signature fields", () => {
