@@ -9,6 +9,7 @@ import type { LM } from "./lm";
 import { type CallOptions, type Inputs, Module } from "./module";
 import { Predict } from "./predict";
 import type { Prediction } from "./prediction";
+import type { Field } from "./signature";
 
 /** Scores an attempt: DSPy's `reward_fn(args, pred)`. May be async. */
 export type RewardFn = (inputs: Inputs, prediction: Prediction) => number | Promise<number>;
@@ -87,6 +88,11 @@ export class BestOfN extends Module {
     this.rewardFn = options.rewardFn;
     this.threshold = options.threshold;
     this.failCount = options.failCount ?? options.n;
+  }
+
+  /** The best attempt is the wrapped module's own result. */
+  override resultFields(): readonly Field[] {
+    return this.module.resultFields();
   }
 
   override async forward(inputs: Inputs, options?: CallOptions): Promise<Prediction> {

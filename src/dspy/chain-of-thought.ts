@@ -5,7 +5,7 @@ import type { LMKwargs } from "./lm";
 import { type CallOptions, type Inputs, Module } from "./module";
 import { Predict } from "./predict";
 import type { Prediction } from "./prediction";
-import { ensureSignature, type Signature } from "./signature";
+import { ensureSignature, type Field, type Signature } from "./signature";
 
 export class ChainOfThought extends Module {
   static override readonly className: string = "ChainOfThought";
@@ -19,6 +19,11 @@ export class ChainOfThought extends Module {
 
   get signature(): Signature {
     return this.predict.signature;
+  }
+
+  /** The inner Predict's: `reasoning`, then the signature's outputs. */
+  override resultFields(): readonly Field[] {
+    return this.predict.resultFields();
   }
 
   override forward(inputs: Inputs, options?: CallOptions): Promise<Prediction> {

@@ -6,6 +6,7 @@ import { type Callback, withCallbacks } from "./callbacks";
 import { context, currentContext, throwIfAborted } from "./context";
 import type { LM, LMKwargs } from "./lm";
 import { Prediction } from "./prediction";
+import { type Field, Signature } from "./signature";
 import { UsageTracker } from "./usage";
 import { classNameOf } from "./utils/class-name";
 
@@ -61,6 +62,22 @@ export abstract class Module {
       if (result instanceof Prediction) result.setUsage(usage.byModel);
       return result;
     });
+  }
+
+  /**
+   * The fields of the Prediction `forward` returns, in order (what a caller of
+   * the program gets back). Default: the outputs of the module's own
+   * signature, else those of its only sub-module. Modules that add fields
+   * (ReAct's `trajectory`) or whose result comes from one of several
+   * sub-modules override it.
+   */
+  resultFields(): readonly Field[] {
+    const own = (this as { signature?: unknown }).signature;
+    if (own instanceof Signature) return own.outputFields;
+    const subs = this.namedSubModules();
+    if (subs.length === 1) return subs[0][1].resultFields();
+    const held = subs.length ? `sub-modules ${subs.map(([name]) => name).join(", ")}` : "no signature or sub-module";
+    throw new Error(`${classNameOf(this)}: cannot tell which fields its result carries (${held}); override resultFields()`);
   }
 
   /** Sub-modules held in attributes (directly or in arrays), with their attribute names. */

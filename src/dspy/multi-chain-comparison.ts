@@ -7,7 +7,7 @@ import type { LMKwargs } from "./lm";
 import { type CallOptions, type Inputs, Module } from "./module";
 import { Predict } from "./predict";
 import { Prediction } from "./prediction";
-import { ensureSignature, type Signature } from "./signature";
+import { ensureSignature, type Field, type Signature } from "./signature";
 
 export interface MultiChainComparisonOptions extends LMKwargs {
   /** Attempts expected per call (DSPy: 3). */
@@ -55,6 +55,11 @@ export class MultiChainComparison extends Module {
 
   get signature(): Signature {
     return this.predict.signature;
+  }
+
+  /** The inner Predict's: `rationale`, then the signature's outputs. */
+  override resultFields(): readonly Field[] {
+    return this.predict.resultFields();
   }
 
   /** `inputs.completions`: M earlier results (Predictions or records) with `rationale` or `reasoning` and the last output. */

@@ -127,6 +127,11 @@ export class ProgramOfThought extends Module {
     }
   }
 
+  /** What the answer ChainOfThought returns: `reasoning`, then the signature's outputs (as DSPy). */
+  override resultFields(): readonly Field[] {
+    return this.generateOutput.resultFields();
+  }
+
   override async forward(inputs: Inputs, options?: CallOptions): Promise<Prediction> {
     const interpreter = await this.makeInterpreter();
     const runner = new Tool(({ code }) => interpreter.execute(code as string), {

@@ -10,7 +10,7 @@ import { AdapterParseError } from "./errors";
 import { type CallOptions, type Inputs, Module } from "./module";
 import { Predict } from "./predict";
 import { Prediction } from "./prediction";
-import { ensureSignature, Signature } from "./signature";
+import { ensureSignature, type Field, makeField, Signature } from "./signature";
 import { T } from "./types";
 import { Tool } from "./tool";
 
@@ -83,6 +83,11 @@ export class ReAct extends Module {
     );
     this.react = new Predict(reactSignature);
     this.extract = new ChainOfThought(extractSignature);
+  }
+
+  /** `trajectory` (every thought, tool call and observation), then the extract ChainOfThought's fields. */
+  override resultFields(): readonly Field[] {
+    return [makeField("trajectory", { kind: "output", type: "dict[str, Any]" }), ...this.extract.resultFields()];
   }
 
   /** The trajectory as the adapter renders input fields: `[[ ## thought_0 ## ]]` blocks. */

@@ -19,7 +19,7 @@ import { currentContext } from "./context";
 import { type CallOptions, type Inputs, Module } from "./module";
 import { Predict } from "./predict";
 import type { Prediction } from "./prediction";
-import { Signature } from "./signature";
+import { type Field, Signature } from "./signature";
 
 export const OfferFeedback = new Signature(
   {
@@ -128,6 +128,11 @@ export class Refine extends Module {
     // DSPy shows the LM the source of the module's class and of the reward function.
     this.moduleCode = module.constructor.toString();
     this.rewardCode = options.rewardFn.toString();
+  }
+
+  /** The best attempt is the wrapped module's own result. */
+  override resultFields(): readonly Field[] {
+    return this.module.resultFields();
   }
 
   override async forward(inputs: Inputs, options?: CallOptions): Promise<Prediction> {

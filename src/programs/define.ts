@@ -3,7 +3,7 @@
 // public signature) from one instance of the module.
 import type { LM } from "../dspy/lm";
 import type { Module } from "../dspy/module";
-import type { Signature } from "../dspy/signature";
+import type { Field, Signature } from "../dspy/signature";
 import { classNameOf } from "../dspy/utils/class-name";
 import { configuredLM, type LMEnv } from "./lm-config";
 
@@ -27,6 +27,8 @@ export interface Program {
   /** The root module's class: Predict, ChainOfThought, ReAct, … */
   readonly kind: string;
   readonly signature: Signature;
+  /** The fields of a run's result, the root module's `resultFields()` (ReAct's include `trajectory`). */
+  readonly resultFields: readonly Field[];
   readonly streaming: boolean;
   create(): Module;
   /** The LM a run of this program uses, built per run. */
@@ -50,11 +52,20 @@ export function defineProgram(spec: ProgramSpec): Program {
   const signature = spec.signature ?? signatureOf(probe);
   if (!signature) throw new Error(`Program "${spec.name}": its module has no signature; pass \`signature\``);
   const kind = classNameOf(probe);
+  let resultFields: readonly Field[];
+  try {
+    resultFields = probe.resultFields();
+  } catch (error) {
+    // A custom module that cannot say what it returns: the declared signature's outputs stand in.
+    if (spec.signature) resultFields = spec.signature.outputFields;
+    else throw new Error(`Program "${spec.name}": ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
   return {
     name: spec.name,
     description: spec.description,
     kind,
     signature,
+    resultFields,
     streaming: spec.streaming ?? kind !== "Predict",
     // The root takes the program's name, so events read `reason.predict`, `agent.extract.predict`.
     create: () => {

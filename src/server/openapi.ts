@@ -3,7 +3,7 @@
 import { RunEvent } from "../dspy/events";
 import { listPrograms } from "../programs/registry";
 import type { ServerEnv } from "./env";
-import { jsonSchemaOf, signatureInfo } from "./program-info";
+import { jsonSchemaOf, resultInfo, signatureInfo } from "./program-info";
 import { RUN_ID_PATTERN } from "./request";
 import { RunSummary } from "./run-types";
 
@@ -106,10 +106,12 @@ export function openApiDocument(env: ServerEnv, origin: string) {
   for (const p of programs) {
     const sig = signatureInfo(p.signature);
     const body = { required: true, content: { "application/json": { schema: sig.input_schema } } };
+    // Everything the module's Prediction carries, not just the signature's outputs.
+    const { schema: outputs } = resultInfo(p.resultFields);
     const result = {
-      ...sig.output_schema,
-      properties: { run_id: { type: "string" }, ...(sig.output_schema.properties as object) },
-      required: ["run_id", ...((sig.output_schema.required as string[]) ?? [])],
+      ...outputs,
+      properties: { run_id: { type: "string" }, ...(outputs.properties as object) },
+      required: ["run_id", ...((outputs.required as string[]) ?? [])],
     };
     paths[`/${p.name}`] = {
       post: {

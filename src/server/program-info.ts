@@ -1,6 +1,6 @@
 // How a program describes itself over HTTP: GET /api/programs and OpenAPI.
 import { z } from "zod";
-import { fieldDescription, type Field, type Signature } from "../dspy/signature";
+import { fieldDescription, type Field, Signature } from "../dspy/signature";
 import { allowsNone } from "../dspy/types";
 import type { Program } from "../programs/define";
 import type { ServerEnv } from "./env";
@@ -32,6 +32,14 @@ export interface ProgramInfo {
     /** JSON schema of the outputs in a result. */
     output_schema: Record<string, unknown>;
   };
+  /** What a run returns, which may be more than the signature's outputs (ReAct's `trajectory`, ChainOfThought's `reasoning`). */
+  result: ResultInfo;
+}
+
+export interface ResultInfo {
+  fields: FieldInfo[];
+  /** JSON schema of the result (without `run_id`): every field required. */
+  schema: Record<string, unknown>;
 }
 
 function fieldInfo(field: Field, schema: Record<string, unknown>): FieldInfo {
@@ -68,6 +76,11 @@ export function signatureInfo(signature: Signature): ProgramInfo["signature"] {
   };
 }
 
+export function resultInfo(fields: readonly Field[]): ResultInfo {
+  const schema = jsonSchemaOf(new Signature(fields).outputsSchema());
+  return { fields: fieldsOf(fields, schema), schema };
+}
+
 export function programInfo(program: Program, env: ServerEnv): ProgramInfo {
   const model = program.lm(env).model;
   return {
@@ -78,5 +91,6 @@ export function programInfo(program: Program, env: ServerEnv): ProgramInfo {
     demo: model.includes("demo"),
     streaming: program.streaming,
     signature: signatureInfo(program.signature),
+    result: resultInfo(program.resultFields),
   };
 }

@@ -2,7 +2,7 @@ import { ChainOfThought } from "../../dspy/chain-of-thought";
 import { type CallOptions, type Inputs, Module } from "../../dspy/module";
 import { MultiChainComparison } from "../../dspy/multi-chain-comparison";
 import type { Prediction } from "../../dspy/prediction";
-import { Signature } from "../../dspy/signature";
+import { type Field, Signature } from "../../dspy/signature";
 import { defineProgram } from "../define";
 
 const task = new Signature("question -> answer");
@@ -12,6 +12,11 @@ class CompareAttempts extends Module {
   static override readonly className = "CompareAttempts";
   readonly attempts = new ChainOfThought(task);
   readonly compare = new MultiChainComparison(task, { M: 3 });
+
+  /** The comparison's answer is the result: `rationale`, then `answer`. */
+  override resultFields(): readonly Field[] {
+    return this.compare.resultFields();
+  }
 
   override async forward(inputs: Inputs, options?: CallOptions): Promise<Prediction> {
     const drafts = await this.attempts.call(inputs, { config: { n: 3, temperature: 0.9 } });
