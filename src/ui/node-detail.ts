@@ -13,7 +13,7 @@ function valueBlock(value: unknown): HTMLElement {
 }
 
 /** Field → value, each value in full. */
-export function fieldsBlock(record: Record<string, unknown>): HTMLElement {
+function fieldsBlock(record: Record<string, unknown>): HTMLElement {
   return h(
     "dl",
     { class: "d-fields" },
@@ -21,7 +21,7 @@ export function fieldsBlock(record: Record<string, unknown>): HTMLElement {
   );
 }
 
-export function messagesBlock(messages: readonly Message[]): HTMLElement {
+function messagesBlock(messages: readonly Message[]): HTMLElement {
   return h(
     "ol",
     { class: "d-messages" },
@@ -29,7 +29,7 @@ export function messagesBlock(messages: readonly Message[]): HTMLElement {
   );
 }
 
-export function errorBlock(error: ErrorInfo): HTMLElement {
+function errorBlock(error: ErrorInfo): HTMLElement {
   return h("div", { class: "d-error" }, h("strong", {}, error.type), h("pre", {}, error.message));
 }
 

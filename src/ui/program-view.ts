@@ -6,7 +6,7 @@ import { setStreamingChoice, streamingChoice } from "./prefs";
 import type { ProgramInfo } from "./types";
 
 /** Streaming is on by default for anything but a plain Predict; the user's choice wins. */
-export function streamingFor(p: ProgramInfo): boolean {
+function streamingFor(p: ProgramInfo): boolean {
   return streamingChoice(p.name) ?? p.streaming;
 }
 

@@ -87,13 +87,13 @@ export class RunConnection {
       if (typeof (raw as { seq?: unknown })?.seq !== "number") return;
     }
     this.run.apply((parsed.success ? parsed.data : raw) as RunEvent);
-    if (this.run.done) this.finish();
+    if (this.run.done) this.end("done");
   }
 
-  private finish(): void {
-    this.stopSources();
-    this.setState("done");
+  /** For good: close() stops the sources; setState still reports these two once closed. */
+  private end(state: "done" | "lost", detail?: string): void {
     this.close();
+    this.setState(state, detail);
   }
 
   /** A drop noticed by the page (offline) or by a source: stop it and come back after the last seq. */
@@ -129,9 +129,7 @@ export class RunConnection {
         await getRun(this.run.runId);
       } catch (e) {
         if (e instanceof ApiError && (e.status === 404 || e.status === 401)) {
-          this.stopSources();
-          this.setState("lost", e.message);
-          this.close();
+          this.end("lost", e.message);
           return;
         }
       }

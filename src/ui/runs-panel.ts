@@ -78,7 +78,7 @@ export class RunsPanel {
 type Tile = [label: string, value: string, key: string, title?: string];
 
 /** The program's metrics as a compact grid of tiles. */
-export function renderMetrics(m: Metrics): HTMLElement {
+function renderMetrics(m: Metrics): HTMLElement {
   if (!m.calls) return h("p", { class: "muted" }, "No runs yet.");
   const tiles: Tile[] = [["runs", count(m.calls), "calls"]];
   tiles.push(["succeeded", count(m.succeeded), "succeeded"]);

@@ -4,7 +4,7 @@ import { setTheme, theme, type Theme } from "./prefs";
 const NEXT: Record<Theme, Theme> = { system: "dark", dark: "light", light: "system" };
 const LABEL: Record<Theme, string> = { system: "◐ Auto", dark: "● Dark", light: "○ Light" };
 
-export function applyTheme(t: Theme = theme()): void {
+function applyTheme(t: Theme = theme()): void {
   const dark = t === "dark" || (t === "system" && matchMedia("(prefers-color-scheme: dark)").matches);
   document.documentElement.dataset.theme = dark ? "dark" : "light";
 }

@@ -1,6 +1,6 @@
 // The live tree: one element per call, nested by parent_id, updated in place as
 // events arrive (a token appends text, it never re-renders the tree).
-import { h } from "./dom";
+import { append, h } from "./dom";
 import { ms } from "./format";
 import { renderDetail } from "./node-detail";
 import { KIND_ICON, KIND_LABEL, lmStats, nodeSummary, nodeTitle } from "./node-summary";
@@ -65,11 +65,12 @@ export class TreeView {
     const v = change.kind === "node_start" ? this.add(change.node) : this.views.get(change.node.callId);
     if (!v) return;
     if (change.kind === "node_delta") {
-      if (v.live) v.live.textContent += change.event.delta;
-      if (v.expanded) {
-        const response = v.detail.querySelector(".d-response");
-        if (response) response.textContent += change.event.delta;
-      }
+      // Appending a text node costs the size of the token; `textContent +=` would copy the whole
+      // response so far on every token.
+      const delta = change.event.delta;
+      if (v.live) append(v.live, [delta]);
+      const response = v.expanded ? v.detail.querySelector(".d-response") : null;
+      if (response) append(response, [delta]);
       v.summary.textContent = nodeSummary(v.node);
       return;
     }

@@ -15,11 +15,19 @@ interface Situation {
   question: string;
   /** Values already chosen for earlier output fields. */
   chosen: Record<string, unknown>;
+  /** Worked out on first use, once per prompt: every output field draws on the same findings. */
+  findings: () => Findings;
+}
+
+interface Findings {
+  answer: string;
+  number: number | null;
+  steps: string[];
 }
 
 /** What the inputs let us actually work out: a number, a fact, tool results. */
-function findings(s: Situation): { answer: string; number: number | null; steps: string[] } {
-  const v = s.prompt.values;
+function findings(prompt: ReadPrompt, question: string): Findings {
+  const v = prompt.values;
   if ("code_output" in v) {
     let out: unknown = v.code_output;
     try {
@@ -46,15 +54,15 @@ function findings(s: Situation): { answer: string; number: number | null; steps:
       const failed = /^(No entry found|Execution error)/.test(line);
       const entry = failed ? null : /^([^:]{1,60}): (.+)$/.exec(line);
       return {
-        answer: failed ? `I could not find this out: ${line.split(/(?<=\.)\s/)[0]}` : entry ? bestSentence(entry[2], s.question, entry[1]) : line,
+        answer: failed ? `I could not find this out: ${line.split(/(?<=\.)\s/)[0]}` : entry ? bestSentence(entry[2], question, entry[1]) : line,
         number: num && !failed ? Number(num[0]) : null,
         steps: obs.map((o, i) => `Step ${i + 1} observed: ${o.split("\n")[0]}`),
       };
     }
   }
-  const expr = computed(s.question);
+  const expr = computed(question);
   if (expr) return { answer: String(expr.value), number: expr.value, steps: [`Computing ${expr.expression} gives ${expr.value}.`] };
-  const known = fact(s.question);
+  const known = fact(question);
   if (known) {
     const num = /\d[\d,]*(?:\.\d+)?/.exec(known.sentence);
     return {
@@ -63,7 +71,7 @@ function findings(s: Situation): { answer: string; number: number | null; steps:
       steps: [`From what I know about ${known.title}: ${known.sentence}`],
     };
   }
-  const about = topic(s.question).trim();
+  const about = topic(question).trim();
   return {
     answer: about ? `(demo) A short answer about ${about}.` : "(demo) A short answer.",
     number: null,
@@ -72,7 +80,7 @@ function findings(s: Situation): { answer: string; number: number | null; steps:
 }
 
 function stringFor(field: PromptField, s: Situation): string {
-  const f = findings(s);
+  const f = s.findings();
   const name = field.name.toLowerCase();
   if (/reason|rationale|thought|explanation/.test(name)) {
     return [`The input asks: "${s.question.split("\n")[0].slice(0, 200)}".`, ...f.steps, `So the answer is: ${f.answer}`].join(" ");
@@ -90,13 +98,13 @@ function valueFor(type: TypeSpec, field: PromptField, s: Situation): unknown {
     case "any":
       return stringFor(field, s);
     case "int": {
-      const n = findings(s).number;
+      const n = s.findings().number;
       return n === null ? 42 : Math.round(n);
     }
     case "float": {
       // A confidence is between 0 and 1, whatever number the input happens to mention.
       if (/confidence|score|probability/.test(field.name)) return 0.9;
-      return findings(s).number ?? 1.5;
+      return s.findings().number ?? 1.5;
     }
     case "bool":
       return !/\b(not|never|no)\b/i.test(s.question);
@@ -136,11 +144,9 @@ function render(value: unknown): string {
 
 function answer(prompt: ReadPrompt): Record<string, unknown> {
   const mainInput = prompt.inputs.find((f) => !["trajectory", "code_output", "final_generated_code", "previous_code", "error"].includes(f.name));
-  const s: Situation = {
-    prompt,
-    question: mainInput ? (prompt.values[mainInput.name] ?? "") : Object.values(prompt.values).join("\n"),
-    chosen: {},
-  };
+  const question = mainInput ? (prompt.values[mainInput.name] ?? "") : Object.values(prompt.values).join("\n");
+  let found: Findings | undefined;
+  const s: Situation = { prompt, question, chosen: {}, findings: () => (found ??= findings(prompt, question)) };
   const names = prompt.outputs.map((f) => f.name);
   if (names.includes("next_tool_name")) {
     const step = nextStep(prompt.tools, s.question, prompt.values.trajectory ?? "");
