@@ -66,7 +66,7 @@ export function runAttempt(
  * DSPy's failure budget: the error of attempt `idx` is raised once `idx`
  * exceeds the failures still allowed; returns the budget left.
  */
-export function spendFailure(idx: number, failsLeft: number, error: unknown, who: string, rolloutId: number): number {
+function spendFailure(idx: number, failsLeft: number, error: unknown, who: string, rolloutId: number): number {
   console.warn(`${who}: attempt ${idx + 1} failed with rollout id ${rolloutId}: ${String(error)}`);
   if (idx > failsLeft) throw error;
   return failsLeft - 1;
@@ -97,6 +97,21 @@ export class BestOfN extends Module {
 
   override async forward(inputs: Inputs, options?: CallOptions): Promise<Prediction> {
     const lm = attemptBaseLM(this.module, options);
+    return this.bestAttempt("BestOfN", inputs, lm, (rid) => runAttempt(this.module, inputs, lm, rid));
+  }
+
+  /**
+   * The attempt loop (shared with Refine): `attempt` runs with rollout ids from
+   * the LM's own onwards; the first reward reaching the threshold wins, else
+   * the highest. `onMiss` runs after a miss that is not the last attempt.
+   */
+  protected async bestAttempt(
+    who: string,
+    inputs: Inputs,
+    lm: LM,
+    attempt: (rolloutId: number) => Promise<Prediction>,
+    onMiss?: (prediction: Prediction, reward: number) => Promise<void>,
+  ): Promise<Prediction> {
     const start = typeof lm.kwargs.rollout_id === "number" ? lm.kwargs.rollout_id : 0;
     let best: Prediction | null = null;
     let bestReward = -Infinity;
@@ -106,17 +121,18 @@ export class BestOfN extends Module {
     for (let idx = 0; idx < this.n; idx++) {
       const rid = start + idx;
       try {
-        const pred = await runAttempt(this.module, inputs, lm, rid);
+        const pred = await attempt(rid);
         const reward = await this.rewardFn(inputs, pred);
         if (reward > bestReward) [best, bestReward] = [pred, reward];
         if (reward >= this.threshold) break;
+        if (onMiss && idx < this.n - 1) await onMiss(pred, reward);
       } catch (error) {
         lastError = error;
-        failsLeft = spendFailure(idx, failsLeft, error, "BestOfN", rid);
+        failsLeft = spendFailure(idx, failsLeft, error, who, rid);
       }
     }
     // DSPy returns None when every attempt failed within the budget; an error says more.
-    if (!best) throw lastError ?? new Error("BestOfN: no attempt succeeded");
+    if (!best) throw lastError ?? new Error(`${who}: no attempt succeeded`);
     return best;
   }
 }

@@ -6,20 +6,13 @@ import type { Adapter } from "./adapters/base";
 import { ChatAdapter } from "./adapters/chat";
 import { describeFields } from "./adapters/format-value";
 import { dedent, pyJsonDumps } from "./adapters/python-text";
-import {
-  attemptBaseLM,
-  namedPredictors,
-  runAttempt,
-  spendFailure,
-  type BestOfNOptions,
-  type RewardFn,
-} from "./best-of-n";
+import { attemptBaseLM, BestOfN, namedPredictors, runAttempt, type BestOfNOptions } from "./best-of-n";
 import type { Callback } from "./callbacks";
 import { currentContext } from "./context";
-import { type CallOptions, type Inputs, Module } from "./module";
+import type { CallOptions, Inputs, Module } from "./module";
 import { Predict } from "./predict";
 import type { Prediction } from "./prediction";
-import { type Field, Signature } from "./signature";
+import { Signature } from "./signature";
 
 export const OfferFeedback = new Signature(
   {
@@ -105,85 +98,55 @@ function withHints(base: Adapter, advice: Record<string, unknown>, names: Map<Si
 
 const indented = (value: unknown) => pyJsonDumps(value, { indent: 2 });
 
-export class Refine extends Module {
+export class Refine extends BestOfN {
   static override readonly className: string = "Refine";
-  n: number;
-  threshold: number;
-  failCount: number;
   /** Writes the advice after a miss (events: `<path>.feedback`). */
   readonly feedback = new Predict(OfferFeedback);
-  private readonly rewardFn: RewardFn;
   private readonly moduleCode: string;
   private readonly rewardCode: string;
 
-  constructor(
-    readonly module: Module,
-    options: BestOfNOptions,
-  ) {
-    super();
-    this.n = options.n;
-    this.rewardFn = options.rewardFn;
-    this.threshold = options.threshold;
-    this.failCount = options.failCount ?? options.n;
+  constructor(module: Module, options: BestOfNOptions) {
+    super(module, options);
     // DSPy shows the LM the source of the module's class and of the reward function.
     this.moduleCode = module.constructor.toString();
     this.rewardCode = options.rewardFn.toString();
   }
 
-  /** The best attempt is the wrapped module's own result. */
-  override resultFields(): readonly Field[] {
-    return this.module.resultFields();
-  }
-
   override async forward(inputs: Inputs, options?: CallOptions): Promise<Prediction> {
     const lm = attemptBaseLM(this.module, options);
-    const start = typeof lm.kwargs.rollout_id === "number" ? lm.kwargs.rollout_id : 0;
     const predictors = namedPredictors(this.module);
     const predictorNames = new Map(predictors.map(([name, p]) => [p, name] as const));
     const signatureNames = new Map(predictors.map(([name, p]) => [p.signature, name] as const));
     const baseAdapter = currentContext().adapter ?? new ChatAdapter();
-    let best: Prediction | null = null;
-    let bestReward = -Infinity;
     let advice: Record<string, unknown> | null = null;
-    let failsLeft = this.failCount;
-    let lastError: unknown = null;
+    let trace = new PredictTrace();
 
-    for (let idx = 0; idx < this.n; idx++) {
-      const rid = start + idx;
-      try {
-        const trace = new PredictTrace();
-        const outputs = await runAttempt(this.module, inputs, lm, rid, {
-          callbacks: [...currentContext().callbacks, trace],
-          adapter: advice ? withHints(baseAdapter, advice, signatureNames) : undefined,
-        });
-        const reward = await this.rewardFn(inputs, outputs);
-        if (reward > bestReward) [best, bestReward] = [outputs, reward];
-        if (reward >= this.threshold) break;
-        if (idx === this.n - 1) break;
-
-        const trajectory = trace.steps.map((s) => ({
-          module_name: predictorNames.get(s.predictor) ?? s.predictor.path,
-          inputs: s.inputs,
-          outputs: s.outputs,
-        }));
-        const feedback = await this.feedback.call({
-          program_code: this.moduleCode,
-          modules_defn: inspectModules(predictors),
-          program_inputs: indented(inputs),
-          program_trajectory: indented(trajectory),
-          program_outputs: indented(outputs.outputs),
-          reward_code: this.rewardCode,
-          target_threshold: this.threshold,
-          reward_value: reward,
-          module_names: predictors.map(([name]) => name),
-        });
-        advice = (feedback.get("advice") ?? {}) as Record<string, unknown>;
-      } catch (error) {
-        lastError = error;
-        failsLeft = spendFailure(idx, failsLeft, error, "Refine", rid);
-      }
-    }
-    if (!best) throw lastError ?? new Error("Refine: no attempt succeeded");
-    return best;
+    const attempt = (rid: number) => {
+      trace = new PredictTrace();
+      return runAttempt(this.module, inputs, lm, rid, {
+        callbacks: [...currentContext().callbacks, trace],
+        adapter: advice ? withHints(baseAdapter, advice, signatureNames) : undefined,
+      });
+    };
+    const learn = async (outputs: Prediction, reward: number) => {
+      const trajectory = trace.steps.map((s) => ({
+        module_name: predictorNames.get(s.predictor) ?? s.predictor.path,
+        inputs: s.inputs,
+        outputs: s.outputs,
+      }));
+      const feedback = await this.feedback.call({
+        program_code: this.moduleCode,
+        modules_defn: inspectModules(predictors),
+        program_inputs: indented(inputs),
+        program_trajectory: indented(trajectory),
+        program_outputs: indented(outputs.outputs),
+        reward_code: this.rewardCode,
+        target_threshold: this.threshold,
+        reward_value: reward,
+        module_names: predictors.map(([name]) => name),
+      });
+      advice = (feedback.get("advice") ?? {}) as Record<string, unknown>;
+    };
+    return this.bestAttempt("Refine", inputs, lm, attempt, learn);
   }
 }

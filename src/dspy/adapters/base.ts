@@ -11,6 +11,7 @@ import type { LM, LMKwargs } from "../lm";
 import type { Field, Signature } from "../signature";
 import { allowsNone } from "../types";
 import { describeFields, formatFieldValue } from "./format-value";
+import { parseValue } from "./parse-value";
 import { dedent, pySplitLines, pyStrip } from "./python-text";
 
 /** What an adapter needs of an LM (an `LM`, or anything shaped like one). */
@@ -163,6 +164,20 @@ export abstract class Adapter implements HasCallbacks {
   }
 
   protected abstract parseCompletion(signature: Signature, completion: string): Outputs;
+
+  /** One field's value as its type; a failure names the field and the value as the LM wrote it (`shown`, built only then). */
+  protected parseField(signature: Signature, completion: string, field: Field, value: unknown, shown: () => string): unknown {
+    try {
+      return parseValue(value, field.type);
+    } catch (error) {
+      throw this.parseError(
+        signature,
+        completion,
+        `Failed to parse field ${field.name} with value ${shown()} from the LM response. Error message: ${(error as Error).message}`,
+        field.name,
+      );
+    }
+  }
 
   /** Output fields that admit None and were not produced become null (DSPy's apply_output_field_defaults). */
   protected withDefaults(signature: Signature, fields: Outputs): Outputs {

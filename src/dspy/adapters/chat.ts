@@ -9,7 +9,6 @@ import type { Signature } from "../signature";
 import { Adapter, type AdapterLM, type AdapterOptions, type Demo, type Outputs } from "./base";
 import { outputTypeInfo, translateFieldType } from "./format-value";
 import { JSONAdapter } from "./json";
-import { parseValue } from "./parse-value";
 import { pySplitLines, pyStrip } from "./python-text";
 
 /** DSPy's field_header_pattern, `\w` as Python reads it (Unicode letters, digits, underscore). */
@@ -94,16 +93,7 @@ export class ChatAdapter extends Adapter {
       const field = name === null ? undefined : signature.outputFields.find((f) => f.name === name);
       if (!field || field.name in fields) continue;
       const text = pyStrip(lines.join("\n"));
-      try {
-        fields[field.name] = parseValue(text, field.type);
-      } catch (error) {
-        throw this.parseError(
-          signature,
-          completion,
-          `Failed to parse field ${field.name} with value ${text} from the LM response. Error message: ${(error as Error).message}`,
-          field.name,
-        );
-      }
+      fields[field.name] = this.parseField(signature, completion, field, text, () => text);
     }
     return this.requireAll(signature, this.withDefaults(signature, fields), completion);
   }

@@ -87,11 +87,7 @@ class RepairParser {
         this.i++;
         return out;
       }
-      if (ch === "," || ch === "]") {
-        this.i++;
-        continue;
-      }
-      if (ch === "{" || ch === "[") {
+      if (ch === "," || ch === "]" || ch === "{" || ch === "[") {
         this.i++;
         continue;
       }

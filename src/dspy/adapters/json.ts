@@ -7,7 +7,6 @@ import { pydanticJsonSchema, type JsonSchema } from "../types";
 import { Adapter, type AdapterLM, type Outputs } from "./base";
 import { outputTypeInfo, toJsonable, translateFieldType } from "./format-value";
 import { firstBalancedObject, repairJson } from "./json-repair";
-import { parseValue } from "./parse-value";
 import { pyJsonDumps, pyStrip, type NumberHint } from "./python-text";
 import { numberHint } from "../types";
 
@@ -131,16 +130,7 @@ export class JSONAdapter extends Adapter {
     for (const field of signature.outputFields) {
       if (!(field.name in fields)) continue;
       const value = fields[field.name];
-      try {
-        out[field.name] = parseValue(value, field.type);
-      } catch (error) {
-        throw this.parseError(
-          signature,
-          text,
-          `Failed to parse field ${field.name} with value ${pyJsonDumps(value)} from the LM response. Error message: ${(error as Error).message}`,
-          field.name,
-        );
-      }
+      out[field.name] = this.parseField(signature, text, field, value, () => pyJsonDumps(value));
     }
     return this.requireAll(signature, this.withDefaults(signature, out), text);
   }
