@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import WebSocket from "ws";
 import type { DevServer } from "../scripts/dev-server";
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number; children?: number[] }
+interface Node { id: number; callFrame: { functionName: string; url: string; scriptId: string; lineNumber: number }; hitCount: number; children?: number[] }
 interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
 
 export async function profileWhile(server: DevServer, work: () => Promise<void>, out = ".bench/workerd.cpuprofile"): Promise<string> {
@@ -33,25 +33,28 @@ export async function profileWhile(server: DevServer, work: () => Promise<void>,
   await send("Debugger.enable");
   writeFileSync(out, JSON.stringify(profile));
   const total = profile.endTime - profile.startTime;
-  const self = new Map<string, number>();
+  const self = new Map<string, { us: number; scriptId: string; line: number }>();
   const dt = new Map<number, number>();
   profile.samples.forEach((n, i) => dt.set(n, (dt.get(n) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   for (const n of profile.nodes) {
     const f = n.callFrame;
     const key = `${f.functionName || "(anon)"} ${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + (dt.get(n.id) ?? 0));
+    const entry = self.get(key) ?? { us: 0, scriptId: f.scriptId, line: f.lineNumber };
+    entry.us += dt.get(n.id) ?? 0;
+    self.set(key, entry);
   }
-  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30);
-  // Name anonymous bundle functions by their source line, so the table says what they are.
+  const top = [...self.entries()].sort((a, b) => b[1].us - a[1].us).slice(0, 30);
+  // Name bundle functions by their source line, so the table says what they are.
   const sources = new Map<string, string[]>();
-  for (const [url, scriptId] of scripts) {
-    if (url.endsWith("index.js") && !sources.has(url.split("/").slice(-2).join("/"))) sources.set(url.split("/").slice(-2).join("/"), String((await send("Debugger.getScriptSource", { scriptId })).scriptSource).split("\n"));
-  }
-  for (const entry of top) {
-    const m = entry[0].match(/ (\S+):(\d+)$/);
-    const line = m && sources.get(m[1])?.[Number(m[2]) - 1];
-    if (line) entry[0] += `  ⟨${line.trim().slice(0, 90)}⟩`;
+  const lines: string[] = [];
+  for (const [key, { us, scriptId, line }] of top) {
+    if (scriptId && scriptId !== "0" && !sources.has(scriptId)) {
+      const r = await send("Debugger.getScriptSource", { scriptId }).catch(() => null);
+      sources.set(scriptId, String(r?.scriptSource ?? "").split("\n"));
+    }
+    const text = sources.get(scriptId)?.[line]?.trim().slice(0, 80);
+    lines.push(`${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${key}${text ? `  ⟨${text}⟩` : ""}`);
   }
   ws.close();
-  return [`profile: ${(total / 1000).toFixed(0)} ms sampled, written to ${out}`, ...top.map(([k, us]) => `${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`)].join("\n");
+  return [`profile: ${(total / 1000).toFixed(0)} ms sampled, written to ${out}`, ...lines].join("\n");
 }
