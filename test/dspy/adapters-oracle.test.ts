@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { ChatAdapter } from "../../src/dspy/adapters/chat";
 import { JSONAdapter } from "../../src/dspy/adapters/json";
+import { XMLAdapter } from "../../src/dspy/adapters/xml";
 import { AdapterParseError } from "../../src/dspy/errors";
 import { Signature, type FieldDecl } from "../../src/dspy/signature";
 import expected from "./oracle/expected.json";
@@ -14,7 +15,7 @@ interface Case {
   fields?: [string, "input" | "output", string, string | null][];
   instructions?: string;
   cot?: boolean;
-  adapter?: "chat" | "json";
+  adapter?: "chat" | "json" | "xml";
   inputs?: Record<string, unknown>;
   demos?: Record<string, unknown>[];
   completion?: string;
@@ -55,7 +56,7 @@ function signatureOf(c: Case): Signature {
   return c.cot ? signature.prepend("reasoning", { kind: "output", desc: "${reasoning}" }) : signature;
 }
 
-const adapterOf = (c: Case) => (c.adapter === "json" ? new JSONAdapter() : new ChatAdapter());
+const adapterOf = (c: Case) => (c.adapter === "json" ? new JSONAdapter() : c.adapter === "xml" ? new XMLAdapter() : new ChatAdapter());
 
 describe("DSPy oracle: format", () => {
   for (const e of expected.format as Expected[]) {
@@ -84,6 +85,17 @@ describe("DSPy oracle: field type × answer text", () => {
   for (const row of rows) {
     it(`${row.type} ← ${JSON.stringify(row.text)}${row.error ? " fails" : ""}`, () => {
       const parse = () => new ChatAdapter().parse(new Signature(`q -> v: ${row.type}`), `[[ ## v ## ]]\n${row.text}`);
+      if (row.error) expect(parse).toThrow(AdapterParseError);
+      else expect(parse()).toEqual({ v: jsValue(row.value) });
+    });
+  }
+});
+
+describe("DSPy oracle: field type × answer text inside XMLAdapter's tags", () => {
+  const rows = expected.xml_matrix as { type: string; text: string; value?: unknown; error?: string }[];
+  for (const row of rows) {
+    it(`${row.type} ← <v>${JSON.stringify(row.text)}</v>${row.error ? " fails" : ""}`, () => {
+      const parse = () => new XMLAdapter().parse(new Signature(`q -> v: ${row.type}`), `<v>\n${row.text}\n</v>`);
       if (row.error) expect(parse).toThrow(AdapterParseError);
       else expect(parse()).toEqual({ v: jsValue(row.value) });
     });

@@ -1,7 +1,8 @@
-// XMLAdapter against DSPy 3.3.1's dspy/adapters/xml_adapter.py. Python DSPy
-// cannot be installed here (no PyPI), so every expected text below was derived
-// by reading that file and the ChatAdapter/Adapter methods it inherits; the
-// comments name the code path each assertion exercises.
+// XMLAdapter against DSPy 3.3.1's dspy/adapters/xml_adapter.py: the expected
+// texts were derived by reading that file and the ChatAdapter/Adapter methods
+// it inherits (the comments name the code path), then checked by running
+// DSPy's own source (the oracle, test/dspy/oracle/generate.py, covers many
+// more XML formats and parses); this file adds fallback and program-level behaviour.
 import { describe, expect, it } from "vitest";
 import { JSONAdapter } from "../../src/dspy/adapters/json";
 import { usesNestedXml, valueToXml, XMLAdapter, xmlSchema } from "../../src/dspy/adapters/xml";

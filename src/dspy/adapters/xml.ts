@@ -7,7 +7,7 @@ import { numberHint, pydanticJsonSchema, type JsonSchema, type TypeSpec } from "
 import { has, type Outputs } from "./base";
 import { ChatAdapter } from "./chat";
 import { formatFieldValue, toJsonable, translateFieldType } from "./format-value";
-import { parseValue } from "./parse-value";
+import { coerceValue, parseValue, ValueConversionError } from "./parse-value";
 import { NO_HINT, pyStr, pyStrip, type NumberHint } from "./python-text";
 import { parseXml, type XmlElement, xmlToString } from "./xml-tree";
 
@@ -126,6 +126,20 @@ function elementsToValue(elements: XmlElement[], given: JsonSchema): unknown {
   return Object.fromEntries([...children].map(([name, items]) => [name, elementsToValue(items, properties[name] ?? childSchema)]));
 }
 
+/**
+ * parse_value, and when its pydantic validation fails, pydantic's validation of
+ * the value as read (`adapter.validate_python(value)`): so "None" stays a str
+ * in Union[int, str]. A Literal's mismatch is a ValueError there, not retried.
+ */
+function parseOrValidate(value: unknown, type: TypeSpec): unknown {
+  try {
+    return parseValue(value, type);
+  } catch (error) {
+    if (type.kind === "literal" || !(error instanceof ValueConversionError)) throw error;
+    return coerceValue(type, value);
+  }
+}
+
 export class XMLAdapter extends ChatAdapter {
   override readonly name: string = "XMLAdapter";
 
@@ -207,7 +221,7 @@ export class XMLAdapter extends ChatAdapter {
       for (const candidate of [schema, ...((schema.anyOf as JsonSchema[] | undefined) ?? [])]) {
         try {
           value = elementsToValue(found, candidate);
-          fields[field.name] = parseValue(value, field.type);
+          fields[field.name] = parseOrValidate(value, field.type);
           parsed = true;
           break;
         } catch (error) {
