@@ -47,6 +47,12 @@ function attributeName(parent: object, child: Module): string | undefined {
 
 export abstract class Module {
   static readonly className: string = "Module";
+  /**
+   * Saved-state keys for attributes named differently from the Python module
+   * (`{ codeGenerate: "code_generate" }`), so a file DSPy saved finds its
+   * predictors; `null` leaves out an attribute DSPy's module does not hold.
+   */
+  static readonly savedNames: Readonly<Record<string, string | null>> = {};
   /** Names the root in event paths; defaults to the class name. */
   name?: string;
   /** Instance callbacks, run after the context's (DSPy's order). */
@@ -123,7 +129,10 @@ export abstract class Module {
       }
     };
     if (isParameter(this)) add("self", this);
-    for (const [name, value] of Object.entries(this)) {
+    const savedNames = (this.constructor as typeof Module).savedNames;
+    for (const [key, value] of Object.entries(this)) {
+      const name = key in savedNames ? savedNames[key] : key;
+      if (name === null) continue;
       if (isParameter(value) || value instanceof Module) add(name, value);
       else if (Array.isArray(value)) value.forEach((item, i) => add(`${name}[${i}]`, item));
       else if (value instanceof Map) for (const [key, item] of value) add(`${name}['${String(key)}']`, item);

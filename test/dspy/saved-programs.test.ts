@@ -9,7 +9,11 @@ import { LM } from "../../src/dspy/lm";
 import { type Inputs, Module } from "../../src/dspy/module";
 import { Predict } from "../../src/dspy/predict";
 import type { Prediction } from "../../src/dspy/prediction";
+import { BestOfN } from "../../src/dspy/best-of-n";
+import { MultiChainComparison } from "../../src/dspy/multi-chain-comparison";
+import { ProgramOfThought } from "../../src/dspy/program-of-thought";
 import { ReAct } from "../../src/dspy/react";
+import { Refine } from "../../src/dspy/refine";
 import { SavedStateError } from "../../src/dspy/saved-state";
 import { Tool } from "../../src/dspy/tool";
 import { fakeOpenAIFetch } from "../../src/dspy/utils/fake-openai";
@@ -397,5 +401,19 @@ describe("named parameters", () => {
       "byName['short']",
       "byName['deep'].predict",
     ]);
+  });
+});
+
+describe("built-in modules name their predictors as DSPy's files do", () => {
+  it("ProgramOfThought, MultiChainComparison, BestOfN and Refine", () => {
+    const reward = { n: 2, rewardFn: () => 1, threshold: 1 };
+    expect(new ProgramOfThought("question -> answer").namedParameters().map(([p]) => p)).toEqual([
+      "code_generate.predict",
+      "code_regenerate.predict",
+      "generate_output.predict",
+    ]);
+    expect(new MultiChainComparison("question -> answer").namedParameters().map(([p]) => p)).toEqual(["predict"]);
+    expect(new BestOfN(new ChainOfThought("q -> a"), reward).namedParameters().map(([p]) => p)).toEqual(["module.predict"]);
+    expect(new Refine(new ChainOfThought("q -> a"), reward).namedParameters().map(([p]) => p)).toEqual(["module.predict"]);
   });
 });
