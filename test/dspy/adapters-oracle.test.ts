@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ChatAdapter } from "../../src/dspy/adapters/chat";
 import { JSONAdapter } from "../../src/dspy/adapters/json";
 import { XMLAdapter } from "../../src/dspy/adapters/xml";
+import { parseXml, XmlParseError } from "../../src/dspy/adapters/xml-tree";
 import { AdapterParseError } from "../../src/dspy/errors";
 import { Signature, type FieldDecl } from "../../src/dspy/signature";
 import expected from "./oracle/expected.json";
@@ -98,6 +99,21 @@ describe("DSPy oracle: field type × answer text inside XMLAdapter's tags", () =
       const parse = () => new XMLAdapter().parse(new Signature(`q -> v: ${row.type}`), `<v>\n${row.text}\n</v>`);
       if (row.error) expect(parse).toThrow(AdapterParseError);
       else expect(parse()).toEqual({ v: jsValue(row.value) });
+    });
+  }
+});
+
+describe("DSPy oracle: XML syntax as ElementTree (expat) reads a wrapped completion", () => {
+  for (const row of expected.xml_syntax as { text: string; error: string | null }[]) {
+    it(`${JSON.stringify(row.text)} → ${row.error ?? "OK"}`, () => {
+      const read = () => parseXml(`<dspy_root>${row.text}</dspy_root>`);
+      if (row.error === null) expect(read).not.toThrow();
+      else {
+        expect(read).toThrow(XmlParseError);
+        expect(read).toThrow(new RegExp(`^${row.error.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`));
+      }
+      // XMLAdapter reports it as DSPy does.
+      if (row.error !== null) expect(() => new XMLAdapter().parse(new Signature("q -> a"), row.text)).toThrow(`Failed to parse XML: ${row.error}`);
     });
   }
 });

@@ -248,6 +248,6 @@ describe("the XML reader (ElementTree's view)", () => {
     ]);
     expect(xmlToString(root.children[1])).toBe("<y />&lt;raw&gt;&amp;\n");
     expect(() => parseXml("<r><a:b/></r>")).toThrow(/^unbound prefix: line 1, column 3$/);
-    expect(() => parseXml("<r>\n<a></b></r>")).toThrow(/^mismatched tag: line 2, column 3$/);
+    expect(() => parseXml("<r>\n<a></b></r>")).toThrow(/^mismatched tag: line 2, column 5$/);
   });
 });

@@ -50,23 +50,26 @@ class Reader {
     return this.pos > start;
   }
 
-  /** `&…;` at pos: the character(s) it stands for. */
+  /** `&…;` at pos: the character(s) it stands for. Like expat, a malformed one fails at its first bad character. */
   reference(): string {
     const start = this.pos;
     this.pos++;
     if (this.src[this.pos] === "#") {
-      const hex = this.src[this.pos + 1] === "x";
-      const body = /^[0-9a-fA-F]+;/.exec(this.src.slice(this.pos + (hex ? 2 : 1)));
-      if (!body || (!hex && !/^\d+;$/.test(body[0]))) this.fail("not well-formed (invalid token)", start);
-      const code = Number.parseInt(body[0].slice(0, -1), hex ? 16 : 10);
+      this.pos++;
+      const hex = this.src[this.pos] === "x";
+      if (hex) this.pos++;
+      const digit = hex ? /[0-9a-fA-F]/ : /[0-9]/;
+      const first = this.pos;
+      while (digit.test(this.src[this.pos] ?? "")) this.pos++;
+      if (this.pos === first || this.src[this.pos] !== ";") this.fail("not well-formed (invalid token)");
+      const code = Number.parseInt(this.src.slice(first, this.pos), hex ? 16 : 10);
+      this.pos++;
       const valid = code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
       if (!valid) this.fail("reference to invalid character number", start);
-      this.pos += (hex ? 2 : 1) + body[0].length;
       return String.fromCodePoint(code);
     }
-    if (!NAME_START.test(this.src[this.pos] ?? "")) this.fail("not well-formed (invalid token)", start);
     const name = this.name();
-    if (this.src[this.pos] !== ";") this.fail("not well-formed (invalid token)", start);
+    if (this.src[this.pos] !== ";") this.fail("not well-formed (invalid token)");
     this.pos++;
     const value = PREDEFINED[name];
     if (value === undefined) this.fail("undefined entity", start);
@@ -97,14 +100,15 @@ export function parseXml(input: string): XmlElement {
       if (src.startsWith("<!--", r.pos)) {
         const end = src.indexOf("-->", r.pos + 4);
         if (end < 0) r.fail("unclosed token", start);
-        if (src.slice(r.pos + 4, end).includes("--")) r.fail("not well-formed (invalid token)", start);
+        const dashes = src.indexOf("--", r.pos + 4);
+        if (dashes < end) r.fail("not well-formed (invalid token)", dashes + 2);
         r.pos = end + 3;
         continue;
       }
       if (src.startsWith("<![CDATA[", r.pos)) {
         if (!stack.length) r.fail("not well-formed (invalid token)", start);
         const end = src.indexOf("]]>", r.pos + 9);
-        if (end < 0) r.fail("unclosed CDATA section", start);
+        if (end < 0) r.fail("unclosed CDATA section", src.length);
         addText(src.slice(r.pos + 9, end));
         r.pos = end + 3;
         continue;
@@ -118,7 +122,7 @@ export function parseXml(input: string): XmlElement {
         r.pos = end + 2;
         continue;
       }
-      if (src.startsWith("<!", r.pos)) r.fail("not well-formed (invalid token)", start);
+      if (src.startsWith("<!", r.pos)) r.fail("not well-formed (invalid token)", start + 2);
       if (src[r.pos + 1] === "/") {
         r.pos += 2;
         const name = r.name();
@@ -126,7 +130,7 @@ export function parseXml(input: string): XmlElement {
         if (src[r.pos] !== ">") r.fail("not well-formed (invalid token)");
         r.pos++;
         const open = stack.pop();
-        if (!open || open.tag !== name) r.fail("mismatched tag", start);
+        if (!open || open.tag !== name) r.fail("mismatched tag", start + 2);
         continue;
       }
       r.pos++;
@@ -137,6 +141,7 @@ export function parseXml(input: string): XmlElement {
         const spaced = r.spaces();
         if (src[r.pos] === ">" || src.startsWith("/>", r.pos)) break;
         if (r.pos >= src.length) r.fail("unclosed token", start);
+        if (src[r.pos] === "/") r.fail("not well-formed (invalid token)", r.pos + 1);
         if (!spaced) r.fail("not well-formed (invalid token)");
         const attrStart = r.pos;
         const attr = r.name();
@@ -189,7 +194,7 @@ export function parseXml(input: string): XmlElement {
         continue;
       }
       if (FORBIDDEN.test(c)) r.fail("not well-formed (invalid token)");
-      if (c === "]" && src.startsWith("]]>", r.pos)) r.fail("not well-formed (invalid token)");
+      if (c === "]" && src.startsWith("]]>", r.pos)) r.fail("not well-formed (invalid token)", r.pos + 2);
       text += c;
       r.pos++;
     }

@@ -159,6 +159,15 @@ def main():
             case = {"signature": f"q -> v: {type_text}", "completion": f"<v>\n{text}\n</v>", "adapter": "xml"}
             result = run(case)
             expected["xml_matrix"].append({"type": type_text, "text": text, **({"value": result["outputs"]["v"]} if "outputs" in result else result)})
+    # XML syntax as ElementTree (expat) reads it, wrapped as XMLAdapter wraps a completion: OK or the error text.
+    import xml.etree.ElementTree as ET
+    expected["xml_syntax"] = []
+    for text in json.load(open(os.path.join(HERE, "xml-syntax-cases.json"))):
+        try:
+            ET.fromstring(f"<dspy_root>{text}</dspy_root>")
+            expected["xml_syntax"].append({"text": text, "error": None})
+        except ET.ParseError as error:
+            expected["xml_syntax"].append({"text": text, "error": str(error)})
     with open(os.path.join(HERE, "expected.json"), "w") as out:
         json.dump(expected, out, ensure_ascii=False, indent=1, allow_nan=False)
         out.write("\n")
