@@ -243,6 +243,8 @@ export class SavedLM {
     kwargs.temperature = state.temperature ?? null;
     kwargs.max_tokens = state.max_tokens ?? null;
     for (const [key, value] of Object.entries(state)) if (!LM_ARG_KEYS.has(key)) kwargs[key] = value;
+    // dspy.LM drops a None rollout_id.
+    if (kwargs.rollout_id === null) delete kwargs.rollout_id;
     this.kwargs = kwargs;
     this.extra = {
       finetuning_model: state.finetuning_model ?? null,

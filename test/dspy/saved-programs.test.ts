@@ -349,6 +349,23 @@ describe("what load refuses, as DSPy does", () => {
     expect(codeOf(() => new RAG({}).load(custom, { allowUnsafeLmState: true })).code).toBe("custom_lm_class");
   });
 
+  it("a saved LM keeps DSPy's kwargs and saves back as DSPy re-saves it (outputs of DSPy 3.3.1's own load + dump_state)", () => {
+    const state = structuredClone(flatFile) as Record<string, unknown>;
+    state.lm = {
+      _dspy_lm_class: "dspy.clients.lm.LM", model: "openai/gpt-4o-mini", top_p: 0.9, max_tokens: 100, cache: false,
+      num_retries: 1, rollout_id: null, stop: ["\n"], use_developer_role: true,
+    };
+    const predict = new Predict("text -> label: Literal['spam', 'ham'], confidence: float").load(state);
+    expect(predict.savedLm!.kwargs).toEqual({ temperature: null, max_tokens: 100, top_p: 0.9, stop: ["\n"] });
+    expect(JSON.stringify(predict.dumpState().lm)).toBe(
+      JSON.stringify({
+        _dspy_lm_class: "dspy.clients.lm.LM", model: "openai/gpt-4o-mini", model_type: "chat", cache: false, num_retries: 1,
+        temperature: null, max_tokens: 100, top_p: 0.9, stop: ["\n"], finetuning_model: null, launch_kwargs: {},
+        train_kwargs: {}, use_developer_role: true,
+      }),
+    );
+  });
+
   it("an LM state without a class (older files) becomes dspy.LM", () => {
     const legacy = structuredClone(ragFile) as { answer: { lm: Record<string, unknown> } };
     delete legacy.answer.lm._dspy_lm_class;
