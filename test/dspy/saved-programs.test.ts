@@ -421,6 +421,20 @@ describe("named parameters", () => {
   });
 });
 
+describe("BestOfN over a module whose predictor has a saved LM", () => {
+  it("copies that LM for its attempts (DSPy's get_lm), at temperature 1.0 on the configured endpoint", async () => {
+    const state = structuredClone(cotFile) as { predict: Record<string, unknown> };
+    state.predict.lm = { _dspy_lm_class: "dspy.clients.lm.LM", model: "openai/gpt-4o", temperature: 0.1, max_tokens: 200 };
+    const inner = new ChainOfThought("question -> answer").load(state);
+    const best = new BestOfN(inner, { n: 1, rewardFn: () => 1, threshold: 1 });
+    const { fetch, run } = scripted([cotExpected.completion]);
+    const result = await run(() => best.call(cotExpected.inputs));
+    expect(result.toJSON()).toEqual(cotExpected.outputs);
+    expect(fetch.requests[0].body).toMatchObject({ model: "gpt-4o", temperature: 1, max_tokens: 200 });
+    expect(fetch.requests[0].body.messages).toEqual(cotExpected.messages);
+  });
+});
+
 describe("built-in modules name their predictors as DSPy's files do", () => {
   it("ProgramOfThought, MultiChainComparison, BestOfN and Refine", () => {
     const reward = { n: 2, rewardFn: () => 1, threshold: 1 };
