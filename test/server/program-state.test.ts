@@ -164,6 +164,27 @@ describe("PUT /api/programs/{name}/state", () => {
   });
 });
 
+describe("a saved per-predictor LM on the demo LM", () => {
+  it("is answered by the demo endpoint and named demo/<model>, so it never looks like a real model", async () => {
+    const state = structuredClone(cotFile) as Record<string, any>;
+    state.predict.lm = { _dspy_lm_class: "dspy.clients.lm.LM", model: "openai/gpt-4o-mini", temperature: 0.3 };
+    const program = registerProgram(
+      defineProgram({ name: "saved-lm-demo", description: "d", module: () => new ChainOfThought("question -> answer"), state }),
+    );
+    try {
+      const res = await post(`/${program.name}`, { question: "What is 2 + 2?" });
+      expect(res.status).toBe(200);
+      const { run_id } = (await res.json()) as { run_id: string };
+      const { events } = await replay(run_id);
+      const start = events.find((e): e is Extract<RunEvent, { type: "lm_start" }> => e.type === "lm_start")!;
+      expect(start.name).toBe("demo/gpt-4o-mini");
+      expect(start.params).toMatchObject({ temperature: 0.3 });
+    } finally {
+      unregisterProgram(program.name);
+    }
+  });
+});
+
 describe("a program's adapter", () => {
   it("runs every call through the adapter it names (XMLAdapter on the demo LM)", async () => {
     const program = registerProgram(
