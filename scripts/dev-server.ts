@@ -9,6 +9,8 @@ import { join, resolve } from "node:path";
 
 export interface DevServer {
   url: string;
+  /** V8 inspector (CDP) of workerd: `ws://127.0.0.1:<port>/ws`, for profiling. */
+  inspectorPort: number;
   /** The process group leader's pid (npx); workerd runs inside its group. */
   pid: number;
   stop(): Promise<void>;
@@ -87,5 +89,5 @@ export async function startDevServer(vars: Record<string, string> = {}): Promise
     await stop();
     throw e;
   }
-  return { url, pid: child.pid!, stop };
+  return { url, inspectorPort, pid: child.pid!, stop };
 }

@@ -16,6 +16,8 @@ export interface ServerEnv extends Omit<Env, Configurable> {
   DEMO_LM_DELAY_MS?: string;
   /** Days a finished run's log is kept. */
   RUN_RETENTION_DAYS?: string;
+  /** The run log's batch window in ms (default 50): at most 1000 / window appends per second per run; 0 appends each event at once. */
+  LOG_BATCH_MS?: string;
 }
 
 /** Values that must never appear in an event, an error or a log line. */
@@ -26,4 +28,12 @@ export function secretsOf(env: ServerEnv): string[] {
 export function retentionMs(env: ServerEnv): number {
   const days = Number(env.RUN_RETENTION_DAYS ?? 7);
   return (Number.isFinite(days) && days > 0 ? days : 7) * 86_400_000;
+}
+
+/** Default batch window of the run log: ≤ 20 appends per second per run, and a resuming viewer trails live by ≤ 50 ms. */
+export const DEFAULT_LOG_BATCH_MS = 50;
+
+export function logBatchMs(env: ServerEnv): number {
+  const ms = Number(env.LOG_BATCH_MS ?? DEFAULT_LOG_BATCH_MS);
+  return Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_LOG_BATCH_MS;
 }

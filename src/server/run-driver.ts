@@ -57,10 +57,14 @@ export async function driveRun(o: DriveOptions): Promise<RunOutcome> {
     const prediction = await context({ lm, adapter, callbacks: [recorder], signal: o.signal }, () => module.call(o.inputs));
     return { end: finish({ status: "succeeded", outputs: toJsonRecord(prediction), error: null }) };
   } catch (error) {
-    const cancelled = o.signal.aborted;
+    // An abort is a cancel, unless its reason names another cause (e.g. the run's log could not be created).
+    const reason = o.signal.reason as { name?: string } | undefined;
+    const cancelled = o.signal.aborted && (reason?.name ?? "AbortError") === "AbortError";
     const info = cancelled
       ? { type: "RunCancelled", message: reasonText(o.signal.reason) }
-      : errorInfo(error);
+      : o.signal.aborted
+        ? { type: reason!.name!, message: reasonText(o.signal.reason) }
+        : errorInfo(error);
     return { end: finish({ status: cancelled ? "cancelled" : "failed", outputs: null, error: info }), error };
   }
 }

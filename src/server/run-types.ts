@@ -30,16 +30,23 @@ export const RunSummary = RunInit.extend({
   duration_ms: z.number().nullable(),
   events: z.number().int().nonnegative().describe("Highest stored seq: the number of events in the log"),
   counts: z.record(z.string(), z.number().int()).describe("Stored events per type"),
+  appends: z.number().int().nonnegative().describe("Batches the log stored: its writes, a few per second at most whatever the token rate"),
   cancel_requested: z.boolean(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
 export interface AppendResult {
   last_seq: number;
+  /** The driver may show its client events up to this seq before they are stored. */
+  granted_seq: number;
   /** The run was cancelled: the driver should abort. */
   cancel: boolean;
   /** The log is closed (run_end stored, possibly by the object itself): stop appending. */
   finished: boolean;
+  /** The log was closed before this batch came (the object ended the run): nothing of it was stored. */
+  closed_before?: boolean;
+  /** The stored run_end's JSON when the log is closed: what a disowned driver's client still needs to see. */
+  end_json?: string;
   /** Why the batch was refused (a gap in seq): a driver bug, never silently patched. */
   rejected?: string;
 }

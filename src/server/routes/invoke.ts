@@ -6,17 +6,22 @@ import type { Program } from "../../programs/define";
 import { ApiError } from "../api-error";
 import type { RunMode } from "../run-types";
 import { newRun, readJsonObject, requireProgram, runStub, validateInputs, type AppContext, type AppEnv } from "../request";
-import { SSE_HEADERS, SseWriter, eventFrame, retryFrame } from "../sse";
+import { SSE_HEADERS, SseWriter, retryFrame } from "../sse";
 import { runInWorker } from "../worker-run";
 
-/** Validates the request and creates the run's object; the run itself has not started. */
+/**
+ * Validates the request and starts creating the run's object. The creation is
+ * not awaited: the run starts (and the client gets its first events) at once,
+ * and the driver's first append waits for it, so the log misses nothing.
+ */
 async function prepare(c: AppContext, mode: RunMode) {
   const program = requireProgram(c.req.param("program")!);
   const inputs = validateInputs(program, await readJsonObject(c));
   const init = newRun(c.env, program, mode, inputs);
   const stub = runStub(c.env, init.run_id);
-  await stub.init(init);
-  return { program, inputs, runId: init.run_id, stub };
+  const ready = stub.init(init);
+  ready.catch((e) => console.error(`run ${init.run_id}: its object could not be created`, e));
+  return { program, inputs, runId: init.run_id, stub, ready };
 }
 
 /** How a failed sync run answers: the LM's fault is a 502 (or its 429), anything else a 500. */
@@ -33,21 +38,21 @@ function failure(program: Program, runId: string, status: string, error: unknown
 
 export const invokeRoutes = new Hono<AppEnv>()
   .post("/:program/stream", async (c) => {
-    const { program, inputs, runId, stub } = await prepare(c, "attached");
+    const { program, inputs, runId, stub, ready } = await prepare(c, "attached");
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     // Writes are never awaited: the Response must go out before the first one
     // completes, and a client that left must not stop the run (it keeps appending).
     const sse = new SseWriter(writable);
     sse.send(retryFrame());
-    const run = runInWorker({ env: c.env, stub, runId, program, inputs, onEvent: (e) => sse.send(eventFrame(e)) })
+    const run = runInWorker({ env: c.env, stub, runId, program, inputs, ready, onFrame: (frame) => sse.send(frame) })
       .catch((e) => console.error(`attached run ${runId} failed outside the program`, e))
       .finally(() => sse.close());
     c.executionCtx.waitUntil(run);
     return new Response(readable, { headers: { ...SSE_HEADERS, "X-Run-Id": runId } });
   })
   .post("/:program", async (c) => {
-    const { program, inputs, runId, stub } = await prepare(c, "sync");
-    const run = runInWorker({ env: c.env, stub, runId, program, inputs });
+    const { program, inputs, runId, stub, ready } = await prepare(c, "sync");
+    const run = runInWorker({ env: c.env, stub, runId, program, inputs, ready });
     // If the caller hangs up, the run still gets the platform's grace period to finish and be logged.
     c.executionCtx.waitUntil(run.catch(() => {}));
     const { end, error } = await run;
