@@ -9,6 +9,7 @@ import type { LM } from "./lm";
 import { type CallOptions, type Inputs, Module } from "./module";
 import { Predict } from "./predict";
 import type { Prediction } from "./prediction";
+import { SavedLM } from "./saved-state";
 import type { Field } from "./signature";
 
 /** Scores an attempt: DSPy's `reward_fn(args, pred)`. May be async. */
@@ -41,11 +42,14 @@ export function namedPredictors(module: Module): [string, Predict][] {
 
 /** The LM the attempts copy: the module's own (all predictors must agree, as DSPy's get_lm) or the call's/context's. */
 export function attemptBaseLM(module: Module, options?: CallOptions): LM {
-  const own = [...new Set(namedPredictors(module).map(([, p]) => p.lm))];
+  // A predictor's LM from a loaded saved program counts as its own, as DSPy's get_lm sees the rebuilt LM.
+  const own = [...new Set(namedPredictors(module).map(([, p]) => p.lm ?? p.savedLm))];
   if (own.length > 1 && !options?.lm) {
     throw new Error("Multiple LMs are being used in the module. There's no unique LM to return.");
   }
-  const lm = options?.lm ?? own[0] ?? currentContext().lm;
+  const base = currentContext().lm;
+  const mine = own[0] instanceof SavedLM ? (base ? own[0].bind(base) : undefined) : own[0];
+  const lm = options?.lm ?? mine ?? base;
   if (!lm) throw new Error(`No LM is configured for ${module.path}: run it inside context({ lm }, …)`);
   return lm;
 }

@@ -146,6 +146,22 @@ export class LM {
     });
   }
 
+  /** Whether calls use a response cache (a saved program records it as `cache`). */
+  get cacheEnabled(): boolean {
+    return this.#cache !== null;
+  }
+
+  /**
+   * Another model on this LM's endpoint (base URL, key, fetch, headers,
+   * timeouts), without this LM's request defaults: how a predictor's LM from a
+   * saved program is served with the configured provider's credentials.
+   */
+  sibling(model: string, options: LMOptions = {}): LM {
+    const { baseURL, apiKey, fetch, headers, timeoutMs, retryDelayMs, maxRetryDelayMs, stream, callbacks } = this.#options;
+    const endpoint = { baseURL, apiKey, fetch, headers, timeoutMs, retryDelayMs, maxRetryDelayMs, stream, callbacks };
+    return new LM(model, { ...dropUndefined(endpoint), ...options });
+  }
+
   /** A new LM with the same endpoint and these options changed (DSPy's `lm.copy(**kwargs)`). */
   copy(overrides: LMOptions = {}): LM {
     return new LM(this.model, { ...this.#options, ...overrides });

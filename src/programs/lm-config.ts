@@ -2,7 +2,7 @@
 // configured by `LM_MODEL`/`LM_BASE_URL` and the `OPENAI_API_KEY` secret, else
 // (no key) the offline demo LM, which goes through the real `openai` SDK
 // against an in-process fake endpoint.
-import { LM } from "../dspy/lm";
+import { LM, type LMOptions } from "../dspy/lm";
 import { fakeOpenAIFetch } from "../dspy/utils/fake-openai";
 import { demoResponder } from "./demo/responder";
 
@@ -25,8 +25,15 @@ export function demoModel(env: LMEnv): string {
   return `demo/${env.LM_MODEL || "offline"}`;
 }
 
+/** The demo LM; a predictor's LM from a saved program runs on it as `demo/<model>`, so it never looks real. */
+class DemoLM extends LM {
+  override sibling(model: string, options: LMOptions = {}): LM {
+    return super.sibling(model.startsWith("demo/") ? model : `demo/${model}`, options);
+  }
+}
+
 export function demoLM(env: LMEnv, delayMs = Number(env.DEMO_LM_DELAY_MS ?? DEFAULT_DEMO_DELAY_MS)): LM {
-  return new LM(demoModel(env), {
+  return new DemoLM(demoModel(env), {
     // Not a secret, but the LM redacts its key from error messages: a key that is a
     // substring of the model name ("demo") would turn "demo/…" into "[redacted]/…".
     apiKey: "offline-demo-lm-no-key",

@@ -8,6 +8,7 @@ import { cors } from "./middleware/cors";
 import { openApiDocument } from "./openapi";
 import type { AppEnv } from "./request";
 import { invokeRoutes } from "./routes/invoke";
+import { programStateRoutes } from "./routes/program-state";
 import { programRoutes } from "./routes/programs";
 import { runRoutes } from "./routes/runs";
 
@@ -26,6 +27,7 @@ export function createApp() {
   app.use("*", bodyLimit());
   app.get("/openapi.json", (c) => c.json(openApiDocument(c.env, new URL(c.req.url).origin)));
   app.route("/api/programs", programRoutes);
+  app.route("/api/programs", programStateRoutes);
   app.route("/api/runs", runRoutes);
   app.route("/", invokeRoutes);
   return app;

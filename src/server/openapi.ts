@@ -15,8 +15,10 @@ const ERROR_TEXT: Record<number, string> = {
   400: "Bad JSON, or inputs that do not match the signature (field-level `details.issues`)",
   401: "Missing or wrong API token (only when API_TOKEN is set)",
   404: "Unknown program or run",
+  403: "Setting a program's state needs API_TOKEN to be configured",
   409: "The run was cancelled",
   413: "Body larger than 1 MB",
+  422: "The saved state does not fit the program (error.code says why: missing_key, missing_metadata, custom_lm_class, …)",
   429: "Rate limited by the LM provider",
   500: "The program failed (a tool or module error); details carry the run id",
   502: "The LM failed or answered in a form that could not be parsed",
@@ -48,6 +50,24 @@ export function openApiDocument(env: ServerEnv, origin: string) {
           { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 200, default: 20 } },
         ],
         responses: { 200: json({ type: "object" }, "Runs"), ...errors(400, 401, 404) },
+      },
+    },
+    "/api/programs/{name}/state": {
+      get: {
+        summary: "The DSPy saved state the program runs (bundled or uploaded), in DSPy's save() format",
+        parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
+        responses: { 200: json({ type: "object" }, "A file DSPy's load() reads"), ...errors(401, 404) },
+      },
+      put: {
+        summary: "Set the program's state from a file Python DSPy saved; new runs load it in place of the bundled one",
+        parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
+        requestBody: { required: true, content: { "application/json": { schema: { type: "object", description: "The JSON DSPy's program.save(\"x.json\") wrote" } } } },
+        responses: { 200: json({ type: "object" }, "{program, state, warnings}"), ...errors(400, 401, 403, 404, 413, 422) },
+      },
+      delete: {
+        summary: "Remove the uploaded state: runs go back to the bundled one (or none)",
+        parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
+        responses: { 200: json({ type: "object" }, "{program, removed, state}"), ...errors(401, 403, 404) },
       },
     },
     "/api/programs/{name}/metrics": {

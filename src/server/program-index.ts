@@ -33,6 +33,12 @@ export interface ProgramMetrics {
   cost_usd: number | null;
 }
 
+/** An uploaded saved program: the file as JSON text and when it was stored (ms). */
+export interface StoredState {
+  state: string;
+  updated_at: number;
+}
+
 type Row = {
   run_id: string; mode: string; model: string; status: string; inputs: string; started_at: number;
   ended_at: number | null; duration_ms: number | null; usage: string | null; error: string | null;
@@ -49,6 +55,29 @@ export class ProgramIndex extends DurableObject<ServerEnv> {
       inputs TEXT NOT NULL, started_at INTEGER NOT NULL, ended_at INTEGER, duration_ms INTEGER,
       usage TEXT, error TEXT)`);
     this.sql.exec("CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at)");
+    // At most one row: the saved program state uploaded for this program (PUT /api/programs/{name}/state).
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS saved_state (
+      id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL, updated_at INTEGER NOT NULL)`);
+  }
+
+  /** The uploaded saved state (DSPy's format, as JSON text), or null. */
+  savedState(): StoredState | null {
+    const row = this.sql.exec<{ state: string; updated_at: number }>("SELECT state, updated_at FROM saved_state WHERE id = 1").toArray()[0];
+    return row ? { state: row.state, updated_at: row.updated_at } : null;
+  }
+
+  putSavedState(state: string, updatedAt: number): void {
+    this.sql.exec(
+      "INSERT INTO saved_state (id, state, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+      state, updatedAt,
+    );
+  }
+
+  /** Removes the uploaded state; true when there was one. */
+  deleteSavedState(): boolean {
+    const had = this.savedState() !== null;
+    this.sql.exec("DELETE FROM saved_state WHERE id = 1");
+    return had;
   }
 
   recordStart(r: RunStartRecord): void {

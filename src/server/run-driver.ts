@@ -10,6 +10,7 @@ import { EventRecorder } from "../dspy/recorder";
 import { toJsonRecord } from "../dspy/utils/json-value";
 import type { Program } from "../programs/define";
 import { secretsOf, type ServerEnv } from "./env";
+import { uploadedState } from "./program-state";
 import { EventStamper } from "./stamper";
 
 export interface DriveOptions {
@@ -49,8 +50,11 @@ export async function driveRun(o: DriveOptions): Promise<RunOutcome> {
   try {
     o.signal.throwIfAborted();
     const lm = o.program.lm(o.env);
-    const module = o.program.create();
-    const prediction = await context({ lm, callbacks: [recorder], signal: o.signal }, () => module.call(o.inputs));
+    // A state uploaded for the program (PUT /api/programs/{name}/state) replaces the bundled one.
+    const uploaded = await uploadedState(o.env, o.program.name);
+    const module = o.program.create(uploaded?.state);
+    const adapter = o.program.adapter;
+    const prediction = await context({ lm, adapter, callbacks: [recorder], signal: o.signal }, () => module.call(o.inputs));
     return { end: finish({ status: "succeeded", outputs: toJsonRecord(prediction), error: null }) };
   } catch (error) {
     // An abort is a cancel, unless its reason names another cause (e.g. the run's log could not be created).

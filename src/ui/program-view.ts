@@ -67,6 +67,8 @@ export class ProgramView {
         { class: "pv-head" },
         h("h1", { id: "program-title" }, program.name),
         h("span", { class: `badge m-${program.module}` }, program.module),
+        stateBadge(program),
+        program.adapter !== "ChatAdapter" ? h("span", { class: "badge", "data-role": "adapter" }, program.adapter) : null,
         h("span", { class: "pv-model" }, program.model, program.demo ? h("span", { class: "badge demo" }, "demo LM") : null),
       ),
       program.description ? h("p", { class: "pv-desc" }, program.description) : null,
@@ -86,4 +88,16 @@ export class ProgramView {
     this.runBtn.disabled = busy;
     this.runBtn.classList.toggle("busy", busy);
   }
+}
+
+/** "loaded state · 4 demos" when the program runs a DSPy saved state; per-predictor demos and instructions on hover. */
+function stateBadge(program: ProgramInfo): HTMLElement | null {
+  const state = program.state;
+  if (!state) return null;
+  const demos = state.predictors.reduce((n, p) => n + p.demos, 0);
+  const detail = state.predictors
+    .map((p) => `${p.path}: ${p.demos} demos (${p.augmented_demos} bootstrapped)${p.lm ? `, LM ${p.lm}` : ""}\n${p.instructions}`)
+    .join("\n\n");
+  const title = `DSPy saved state (${state.source}${state.dspy_version ? `, dspy ${state.dspy_version}` : ""})\n\n${detail}`;
+  return h("span", { class: "badge", "data-role": "state", title }, `loaded state · ${demos} demo${demos === 1 ? "" : "s"}`);
 }

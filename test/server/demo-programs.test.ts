@@ -34,6 +34,7 @@ const SAMPLE: Record<string, Record<string, unknown>> = {
   math: { question: "What is 2^10 + 5?" },
   best: { question: "How tall is Mount Everest?" },
   compare: { question: "What is 6 * 7?" },
+  optimized: { question: "How many legs does a spider have?" },
 };
 
 describe("example programs on the demo LM", () => {

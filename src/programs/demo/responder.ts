@@ -177,6 +177,12 @@ export function demoResponder(request: FakeChatRequest): FakeReply {
   }
   const values = answer(prompt);
   if (prompt.adapter === "json") return JSON.stringify(values);
+  if (prompt.adapter === "xml") {
+    const escape = (text: string) => text.replaceAll("&", "&amp;").replaceAll("<", "&lt;");
+    return Object.entries(values)
+      .map(([name, value]) => `<${name}>\n${escape(render(value))}\n</${name}>`)
+      .join("\n\n");
+  }
   return (
     Object.entries(values)
       .map(([name, value]) => `[[ ## ${name} ## ]]\n${render(value)}\n\n`)

@@ -5,7 +5,8 @@ import { best } from "./best";
 import { classify } from "./classify";
 import { compare } from "./compare";
 import { math } from "./math";
+import { optimized } from "./optimized";
 import { qa } from "./qa";
 import { reason } from "./reason";
 
-export const examples: Program[] = [qa, reason, classify, agent, math, best, compare];
+export const examples: Program[] = [qa, reason, classify, agent, math, best, compare, optimized];

@@ -4,13 +4,21 @@ import { listPrograms } from "../../programs/registry";
 import { ApiError } from "../api-error";
 import type { IndexedRun } from "../program-index";
 import { programInfo } from "../program-info";
+import { uploadedState } from "../program-state";
 import { requireProgram, type AppEnv } from "../request";
 
 const indexOf = (env: AppEnv["Bindings"], name: string) => env.PROGRAM_INDEX.get(env.PROGRAM_INDEX.idFromName(name));
 
 export const programRoutes = new Hono<AppEnv>()
-  .get("/", (c) => c.json({ programs: listPrograms().map((p) => programInfo(p, c.env)) }))
-  .get("/:name", (c) => c.json(programInfo(requireProgram(c.req.param("name")), c.env)))
+  .get("/", async (c) => {
+    const programs = listPrograms();
+    const uploaded = await Promise.all(programs.map((p) => uploadedState(c.env, p.name)));
+    return c.json({ programs: programs.map((p, i) => programInfo(p, c.env, uploaded[i])) });
+  })
+  .get("/:name", async (c) => {
+    const program = requireProgram(c.req.param("name"));
+    return c.json(programInfo(program, c.env, await uploadedState(c.env, program.name)));
+  })
   .get("/:name/runs", async (c) => {
     const program = requireProgram(c.req.param("name"));
     const raw = c.req.query("limit") ?? "20";
