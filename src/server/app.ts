@@ -8,6 +8,7 @@ import { cors } from "./middleware/cors";
 import { openApiDocument } from "./openapi";
 import type { AppEnv } from "./request";
 import { invokeRoutes } from "./routes/invoke";
+import { mcpRoutes } from "./routes/mcp";
 import { programRoutes } from "./routes/programs";
 import { runRoutes } from "./routes/runs";
 
@@ -27,6 +28,7 @@ export function createApp() {
   app.get("/openapi.json", (c) => c.json(openApiDocument(c.env, new URL(c.req.url).origin)));
   app.route("/api/programs", programRoutes);
   app.route("/api/runs", runRoutes);
+  app.route("/mcp", mcpRoutes);
   app.route("/", invokeRoutes);
   return app;
 }

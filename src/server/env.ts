@@ -16,6 +16,8 @@ export interface ServerEnv extends Omit<Env, Configurable> {
   DEMO_LM_DELAY_MS?: string;
   /** Days a finished run's log is kept. */
   RUN_RETENTION_DAYS?: string;
+  /** Comma-separated hostnames `POST /mcp` accepts in `Host` (besides loopback); unset: any. */
+  MCP_ALLOWED_HOSTS?: string;
 }
 
 /** Values that must never appear in an event, an error or a log line. */
