@@ -100,9 +100,7 @@ describe("POST /mcp in workerd", () => {
 
   it("an unknown tool is an error", async () => {
     const client = await connect();
-    const result = await client.callTool({ name: "nope", arguments: {} }).catch((e: Error) => e);
-    const text = result instanceof Error ? result.message : JSON.stringify(result);
-    expect(text).toMatch(/Tool nope not found/);
+    await expect(client.callTool({ name: "nope", arguments: {} })).rejects.toThrow(/Tool nope not found/);
   });
 
   it("serves the 2026-07-28 revision too, with progress", async () => {
