@@ -126,6 +126,23 @@ export class RunObject extends DurableObject<ServerEnv> {
     this.driver = abort;
   }
 
+  /** The summary and every stored frame: what an export or the OTLP view reads. */
+  exportLog(): { summary: RunSummary | null; frames: string } {
+    return { summary: this.log.summary(), frames: this.log.framesAfter(0) };
+  }
+
+  /**
+   * Creates this run from an imported, validated log already stamped with this
+   * run's id: finished, read-only, kept for the retention period from now, and
+   * not in the program's index (it ran elsewhere).
+   */
+  async importLog(init: RunInit, createdAt: number, events: RunEvent[]): Promise<void> {
+    if (this.log.exists()) throw new Error(`run ${init.run_id} already exists`);
+    this.log.init(init, createdAt);
+    this.log.append(events, Date.now());
+    await this.ctx.storage.setAlarm(Date.now() + retentionMs(this.env));
+  }
+
   /** Requests cancellation; the driver writes `run_end` (or the alarm does, after a grace). */
   async cancel(): Promise<RunSummary | null> {
     const run = this.log.summary();
