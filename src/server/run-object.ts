@@ -13,6 +13,9 @@ import { SSE_HEADERS, SseWriter, framesAfter, retryFrame } from "./sse";
 import { EventStamper } from "./stamper";
 import { getProgram } from "../programs/registry";
 import { jsonError } from "./api-error";
+import { OTLP_MAX_ATTEMPTS, backoffMs, otlpConfig, otlpPayload, sendOtlp } from "./otel-export";
+import { TraceExportLog, type TraceExportState } from "./otel-export-state";
+import { eventsOfFrames } from "./run-file";
 
 /** While a run is live the alarm fires this often (it also keeps the object resident). */
 export const HEARTBEAT_MS = 30_000;
@@ -31,6 +34,7 @@ interface Subscriber {
 
 export class RunObject extends DurableObject<ServerEnv> {
   private readonly log: RunLog;
+  private readonly traceExport: TraceExportLog;
   private readonly subscribers = new Set<Subscriber>();
   /** Cancel channels to attached drivers in Worker requests. */
   private readonly controls = new Set<WritableStreamDefaultWriter<Uint8Array>>();
@@ -40,6 +44,7 @@ export class RunObject extends DurableObject<ServerEnv> {
   constructor(ctx: DurableObjectState, env: ServerEnv) {
     super(ctx, env);
     this.log = new RunLog(ctx.storage.sql);
+    this.traceExport = new TraceExportLog(ctx.storage.sql);
   }
 
   /** Creates the run; throws if the id is taken (ids are random, so that is a bug). */
@@ -190,8 +195,13 @@ export class RunObject extends DurableObject<ServerEnv> {
     const now = Date.now();
     if (run.status !== "running") {
       const expires = (run.ended_at ?? now) + retentionMs(this.env);
-      if (now >= expires) this.log.deleteAll();
-      else await this.ctx.storage.setAlarm(expires);
+      if (now >= expires) {
+        this.log.deleteAll();
+        this.traceExport.drop();
+        return;
+      }
+      const retryAt = await this.exportTrace(now);
+      await this.ctx.storage.setAlarm(retryAt === null ? expires : Math.min(retryAt, expires));
       return;
     }
     const cancelAt = run.cancel_requested_at;
@@ -251,6 +261,38 @@ export class RunObject extends DurableObject<ServerEnv> {
     for (const sub of this.subscribers) sub.sse.close();
     this.subscribers.clear();
     await this.ctx.storage.setAlarm(end.ts + retentionMs(this.env));
+    // The trace goes out from the alarm, never from this append: a slow collector must not slow the run's end.
+    if (otlpConfig(this.env)) {
+      this.traceExport.schedule(Date.now());
+      await this.ctx.storage.setAlarm(Date.now());
+    }
+  }
+
+  /** Where this run's OTLP export stands; null when none was scheduled. */
+  traceExportState(): TraceExportState | null {
+    return this.traceExport.state();
+  }
+
+  /**
+   * Sends the run's trace when an attempt is due; returns when to try again
+   * (null: sent, given up, or nothing to send). Failures back off exponentially.
+   */
+  private async exportTrace(now: number): Promise<number | null> {
+    const state = this.traceExport.state();
+    const config = otlpConfig(this.env);
+    if (!state || state.status !== "pending" || !config) return null;
+    if (state.next_at !== null && state.next_at > now) return state.next_at;
+    const attempts = state.attempts + 1;
+    const run = this.log.summary()!;
+    const result = await sendOtlp(config, JSON.stringify(otlpPayload(eventsOfFrames(this.log.framesAfter(0)), this.env)));
+    if (result.ok) {
+      this.traceExport.sent(Date.now(), attempts);
+      return null;
+    }
+    const retryAt = result.retry && attempts < OTLP_MAX_ATTEMPTS ? Date.now() + backoffMs(attempts, result.retryAfterMs) : null;
+    this.traceExport.failed(attempts, result.error, retryAt);
+    console.warn(`run ${run.run_id}: trace export attempt ${attempts} failed (${retryAt === null ? "giving up" : "will retry"}): ${result.error}`);
+    return retryAt;
   }
 
   private index(program: string) {

@@ -6,6 +6,7 @@ import { ApiError } from "../api-error";
 import { newRunId, requireRunStub, runStub, type AppContext, type AppEnv } from "../request";
 import { MAX_IMPORT_BYTES, eventsOfFrames, parseRunFile, runFileHeader } from "../run-file";
 import type { RunSummary } from "../run-types";
+import { otlpPayload } from "../otel-export";
 
 /** The run's summary and stored events; 404 when there is no such run. */
 export async function readRun(c: AppContext, runId: string) {
@@ -14,7 +15,13 @@ export async function readRun(c: AppContext, runId: string) {
   return { summary, events: eventsOfFrames(frames) };
 }
 
-export const runExportRoutes = new Hono<AppEnv>().get("/:id/export", async (c) => {
+export const runExportRoutes = new Hono<AppEnv>()
+  .get("/:id/otlp", async (c) => {
+    // The payload the exporter sends (OTLP/HTTP JSON), so a run can be loaded into a tracing backend by hand.
+    const { events } = await readRun(c, c.req.param("id"));
+    return c.json(otlpPayload(events, c.env));
+  })
+  .get("/:id/export", async (c) => {
   const format = c.req.query("format") ?? "json";
   if (format !== "json" && format !== "jsonl") {
     throw new ApiError(400, "bad_format", `format must be json or jsonl, got "${format.slice(0, 40)}".`, { formats: ["json", "jsonl"] });
