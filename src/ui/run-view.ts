@@ -111,7 +111,7 @@ export class RunView {
         this.tokens,
         this.connBadge,
         h("span", { class: "spacer" }),
-        h("button", { type: "button", class: "btn btn-small", "data-role": "download", title: "Save this run (summary and every event) as JSON; POST /api/runs/import reopens it", onclick: () => void downloadRun(options.runId).catch((e: Error) => options.onError?.(e.message)) }, "Download"),
+        h("button", { type: "button", class: "btn btn-small", "data-role": "download", title: "Save this run (summary and every event) as JSON; dropping the file on a dspy-edge page imports it", onclick: () => void downloadRun(options.runId).catch((e: Error) => options.onError?.(e.message)) }, "Download"),
         this.cancelBtn,
       ),
       h("div", { class: "run-toolbar" }, tabBar, tools),
