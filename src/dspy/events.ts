@@ -91,6 +91,8 @@ export const eventBodies = {
     texts: z.array(z.string()).optional(),
     usage: Usage.nullable(),
     cached: z.boolean(),
+    /** Why each choice stopped (`stop`, `length`, …), when the provider said so; absent for cached calls. */
+    finish_reasons: z.array(z.string()).optional(),
     error: ErrorInfo.nullable(),
     duration_ms: z.number(),
   }),

@@ -19,6 +19,8 @@ export interface LMResult {
   /** Null when served from the cache or when the provider sent none. */
   usage: Usage | null;
   cached: boolean;
+  /** Why each choice stopped (`stop`, `length`, …), when the provider said; absent from the cache. */
+  finishReasons?: string[];
 }
 
 export interface LMOptions {
@@ -197,13 +199,13 @@ export class LM {
         return { texts: hit.texts, usage: null, cached: true };
       }
     }
-    const { texts, usage } = await this.requestWithRetries(request);
+    const { texts, usage, finishReasons } = await this.requestWithRetries(request);
     if (usage) currentContext().usage?.add(this.model, usage);
     if (useCache && key) useCache.set(key, { texts, usage });
-    return { texts, usage, cached: false };
+    return { texts, usage, cached: false, ...(finishReasons.length ? { finishReasons } : {}) };
   }
 
-  private async requestWithRetries(request: LMKwargs): Promise<{ texts: string[]; usage: Usage | null }> {
+  private async requestWithRetries(request: LMKwargs): Promise<{ texts: string[]; usage: Usage | null; finishReasons: string[] }> {
     const signal = currentContext().signal;
     const base = this.#options.retryDelayMs ?? 500;
     const cap = this.#options.maxRetryDelayMs ?? 30_000;
@@ -247,6 +249,10 @@ export class LM {
     const n = typeof request.n === "number" && request.n > 1 ? request.n : 1;
     const texts: string[] = Array.from({ length: n }, () => "");
     let usage: Usage | null = null;
+    const finished: (string | undefined)[] = [];
+    const finish = (index: number, reason: string | null | undefined) => {
+      if (reason) finished[index] = reason;
+    };
     const deliver = (index: number, delta: string | null | undefined) => {
       if (!delta) return;
       texts[index] = (texts[index] ?? "") + delta;
@@ -261,7 +267,10 @@ export class LM {
       const body = request as unknown as OpenAI.Chat.ChatCompletionCreateParams;
       if (this.#options.stream === false) {
         const completion = await this.#client.chat.completions.create({ ...body, stream: false }, { signal: controller.signal });
-        for (const choice of completion.choices) deliver(choice.index, choice.message?.content);
+        for (const choice of completion.choices) {
+          deliver(choice.index, choice.message?.content);
+          finish(choice.index, choice.finish_reason);
+        }
         usage = usageOf(completion.usage);
       } else {
         const stream = await this.#client.chat.completions.create(
@@ -271,12 +280,15 @@ export class LM {
         for await (const chunk of stream) {
           arm();
           if (chunk.usage) usage = usageOf(chunk.usage);
-          for (const choice of chunk.choices ?? []) deliver(choice.index, choice.delta?.content);
+          for (const choice of chunk.choices ?? []) {
+            deliver(choice.index, choice.delta?.content);
+            finish(choice.index, choice.finish_reason);
+          }
         }
         // The SDK ends the iteration quietly when its signal aborts.
         if (controller.signal.aborted) throw controller.signal.reason;
       }
-      return { texts, usage };
+      return { texts, usage, finishReasons: finished.filter((r): r is string => !!r) };
     } catch (error) {
       if (timedOut) throw new AttemptFailure(`LM ${this.model} sent nothing for ${this.timeoutMs} ms`, true, undefined, undefined, { cause: error });
       if (outer?.aborted) throw new AttemptFailure(`LM request to ${this.model} was aborted`, false, undefined, undefined, { cause: outer.reason });

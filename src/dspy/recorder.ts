@@ -28,6 +28,7 @@ interface LMOutputs {
   texts?: string[];
   usage?: Usage | null;
   cached?: boolean;
+  finishReasons?: string[];
 }
 
 /** Adapters carry their class name as `name` ("ChatAdapter"), explicit for minified builds. */
@@ -126,6 +127,7 @@ export class EventRecorder implements Callback {
       ...(texts.length > 1 ? { texts } : {}),
       usage,
       cached: result.cached === true,
+      ...(result.finishReasons?.length ? { finish_reasons: result.finishReasons } : {}),
       error: error ? errorInfo(error) : null,
     });
   }

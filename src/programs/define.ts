@@ -57,7 +57,7 @@ export interface Program {
 }
 
 /** Names the Worker routes itself (or serves as assets), so no program may take them. */
-const RESERVED = new Set(["api", "health", "openapi.json", "runs", "index.html", "app.js", "app.css", "favicon.ico", "static", "assets"]);
+const RESERVED = new Set(["api", "mcp", "health", "openapi.json", "runs", "index.html", "app.js", "app.css", "favicon.ico", "static", "assets"]);
 
 /** The module's own signature, else its inner predictor's (ChainOfThought), else a wrapped module's (BestOfN, Refine). */
 function signatureOf(module: unknown): Signature | undefined {

@@ -9,7 +9,9 @@ import { openApiDocument } from "./openapi";
 import type { AppEnv } from "./request";
 import { invokeRoutes } from "./routes/invoke";
 import { programStateRoutes } from "./routes/program-state";
+import { mcpRoutes } from "./routes/mcp";
 import { programRoutes } from "./routes/programs";
+import { runExportRoutes, runImportRoutes } from "./routes/run-files";
 import { runRoutes } from "./routes/runs";
 
 export function createApp() {
@@ -24,11 +26,15 @@ export function createApp() {
     return new Response(page.body, page);
   });
   app.use("*", auth());
+  // Before the 1 MB body limit: a run file has its own (larger) limit.
+  app.route("/api/runs/import", runImportRoutes);
   app.use("*", bodyLimit());
   app.get("/openapi.json", (c) => c.json(openApiDocument(c.env, new URL(c.req.url).origin)));
   app.route("/api/programs", programRoutes);
   app.route("/api/programs", programStateRoutes);
   app.route("/api/runs", runRoutes);
+  app.route("/api/runs", runExportRoutes);
+  app.route("/mcp", mcpRoutes);
   app.route("/", invokeRoutes);
   return app;
 }

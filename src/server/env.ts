@@ -18,6 +18,18 @@ export interface ServerEnv extends Omit<Env, Configurable> {
   RUN_RETENTION_DAYS?: string;
   /** The run log's batch window in ms (default 50): at most 1000 / window appends per second per run; 0 appends each event at once. */
   LOG_BATCH_MS?: string;
+  /** Comma-separated hostnames `POST /mcp` accepts in `Host` (besides loopback); unset: any. */
+  MCP_ALLOWED_HOSTS?: string;
+  /** OTLP/HTTP collector base URL (…/v1/traces is appended): each finished run is exported as a trace. */
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  /** The full traces URL, used as is (wins over OTEL_EXPORTER_OTLP_ENDPOINT). */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+  /** Secret. `k=v,k2=v2` headers for the collector (e.g. `Authorization=Basic …`). */
+  OTEL_EXPORTER_OTLP_HEADERS?: string;
+  /** `true` puts prompts, completions, inputs, outputs and tool args/results into spans. */
+  OTEL_CAPTURE_CONTENT?: string;
+  /** `service.name` of the exported traces; default `dspy-edge`. */
+  OTEL_SERVICE_NAME?: string;
 }
 
 /** Values that must never appear in an event, an error or a log line. */

@@ -119,6 +119,33 @@ export function openApiDocument(env: ServerEnv, origin: string) {
         },
       },
     },
+    "/api/runs/{run_id}/export": {
+      get: {
+        summary: "The run as a file: its summary and every event (json: one document; jsonl: a header line, then one event per line)",
+        parameters: [runIdParam, { name: "format", in: "query", schema: { type: "string", enum: ["json", "jsonl"], default: "json" } }],
+        responses: { 200: json({ type: "object" }, "The run file (Content-Disposition: attachment)"), ...errors(400, 401, 404) },
+      },
+    },
+    "/api/runs/import": {
+      post: {
+        summary: "Reopen an exported run file as a new, read-only run (mode imported); at most 16 MB",
+        requestBody: { required: true, content: { "application/json": { schema: { type: "object" } }, "application/x-ndjson": { schema: { type: "string" } } } },
+        responses: {
+          201: json({ type: "object", required: ["run_id", "imported_from"], properties: { run_id: { type: "string" }, imported_from: { type: "string" }, run_url: { type: "string" }, events_url: { type: "string" } } }, "Imported"),
+          ...errors(400, 401, 413),
+        },
+      },
+    },
+    "/api/runs/{run_id}/otlp": {
+      get: { summary: "The run as an OpenTelemetry trace (OTLP/HTTP JSON, GenAI semantic conventions): what the exporter sends", parameters: [runIdParam], responses: { 200: json({ type: "object" }, "ExportTraceServiceRequest"), ...errors(401, 404) } },
+    },
+    "/mcp": {
+      post: {
+        summary: "MCP Streamable HTTP (stateless): every program is a tool; tools/call runs it and links its trace",
+        requestBody: { required: true, content: { "application/json": { schema: { type: "object", description: "A JSON-RPC message" } } } },
+        responses: { 200: { description: "JSON-RPC response (application/json, or text/event-stream when progress is sent)" }, 202: { description: "Notification accepted" }, 403: { description: "Origin or Host not allowed" }, ...errors(401) },
+      },
+    },
     "/api/runs/{run_id}/cancel": {
       post: { summary: "Cancel a live run (LM requests abort; run_end status cancelled)", parameters: [runIdParam], responses: { 200: json({ type: "object" }, "Already finished"), 202: json({ type: "object" }, "Cancelling"), ...errors(401, 404) } },
     },

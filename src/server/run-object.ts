@@ -14,6 +14,9 @@ import { SSE_HEADERS, SseWriter, framesAfter, retryFrame } from "./sse";
 import { EventStamper } from "./stamper";
 import { getProgram } from "../programs/registry";
 import { jsonError } from "./api-error";
+import { OTLP_MAX_ATTEMPTS, backoffMs, otlpConfig, otlpPayload, sendOtlp } from "./otel-export";
+import { TraceExportLog, type TraceExportState } from "./otel-export-state";
+import { eventsOfFrames } from "./run-file";
 
 /** While a run is live the alarm fires this often (it also keeps the object resident). */
 export const HEARTBEAT_MS = 30_000;
@@ -46,6 +49,7 @@ interface DurableDriver {
 
 export class RunObject extends DurableObject<ServerEnv> {
   private readonly log: RunLog;
+  private readonly traceExport: TraceExportLog;
   private readonly subscribers = new Set<Subscriber>();
   /** Cancel channels to attached drivers in Worker requests. */
   private readonly controls = new Set<WritableStreamDefaultWriter<Uint8Array>>();
@@ -55,6 +59,7 @@ export class RunObject extends DurableObject<ServerEnv> {
   constructor(ctx: DurableObjectState, env: ServerEnv) {
     super(ctx, env);
     this.log = new RunLog(ctx.storage.sql);
+    this.traceExport = new TraceExportLog(ctx.storage.sql);
   }
 
   /** Creates the run; throws if the id is taken (ids are random, so that is a bug). */
@@ -187,6 +192,23 @@ export class RunObject extends DurableObject<ServerEnv> {
     return !batch.end;
   }
 
+  /** The summary and every stored frame: what an export or the OTLP view reads. */
+  exportLog(): { summary: RunSummary | null; frames: string } {
+    return { summary: this.log.summary(), frames: this.log.framesAfter(0) };
+  }
+
+  /**
+   * Creates this run from an imported, validated log already stamped with this
+   * run's id: finished, read-only, kept for the retention period from now, and
+   * not in the program's index (it ran elsewhere).
+   */
+  async importLog(init: RunInit, createdAt: number, events: RunEvent[]): Promise<void> {
+    if (this.log.exists()) throw new Error(`run ${init.run_id} already exists`);
+    this.log.init(init, createdAt);
+    this.log.append(toLogBatch(events.map(framed)), Date.now());
+    await this.ctx.storage.setAlarm(Date.now() + retentionMs(this.env));
+  }
+
   /** Requests cancellation; the driver writes `run_end` (or the alarm does, after a grace). */
   async cancel(): Promise<RunSummary | null> {
     const run = this.log.summary();
@@ -244,8 +266,13 @@ export class RunObject extends DurableObject<ServerEnv> {
     const now = Date.now();
     if (run.status !== "running") {
       const expires = (run.ended_at ?? now) + retentionMs(this.env);
-      if (now >= expires) this.log.deleteAll();
-      else await this.ctx.storage.setAlarm(expires);
+      if (now >= expires) {
+        this.log.deleteAll();
+        this.traceExport.drop();
+        return;
+      }
+      const retryAt = await this.exportTrace(now);
+      await this.ctx.storage.setAlarm(retryAt === null ? expires : Math.min(retryAt, expires));
       return;
     }
     const cancelAt = run.cancel_requested_at;
@@ -307,14 +334,44 @@ export class RunObject extends DurableObject<ServerEnv> {
     this.controls.clear();
     for (const sub of this.subscribers) sub.sse.close();
     this.subscribers.clear();
+    // The trace goes out from the alarm, never from this append: a slow collector must not slow the run's end.
+    const exporting = otlpConfig(this.env) !== null;
+    if (exporting) this.traceExport.schedule(Date.now());
     this.ctx.waitUntil(
       Promise.all([
         this.index(run.program)
           .recordEnd({ run_id: run.run_id, status: end.status, ended_at: end.ts, duration_ms: end.duration_ms, usage: end.usage, error: end.error })
           .catch((e) => console.error(`run ${run.run_id}: program index not updated`, e)),
-        this.ctx.storage.setAlarm(end.ts + retentionMs(this.env)),
+        this.ctx.storage.setAlarm(exporting ? Date.now() : end.ts + retentionMs(this.env)),
       ]),
     );
+  }
+
+  /** Where this run's OTLP export stands; null when none was scheduled. */
+  traceExportState(): TraceExportState | null {
+    return this.traceExport.state();
+  }
+
+  /**
+   * Sends the run's trace when an attempt is due; returns when to try again
+   * (null: sent, given up, or nothing to send). Failures back off exponentially.
+   */
+  private async exportTrace(now: number): Promise<number | null> {
+    const state = this.traceExport.state();
+    const config = otlpConfig(this.env);
+    if (!state || state.status !== "pending" || !config) return null;
+    if (state.next_at !== null && state.next_at > now) return state.next_at;
+    const attempts = state.attempts + 1;
+    const run = this.log.summary()!;
+    const result = await sendOtlp(config, JSON.stringify(otlpPayload(eventsOfFrames(this.log.framesAfter(0)), this.env)));
+    if (result.ok) {
+      this.traceExport.sent(Date.now(), attempts);
+      return null;
+    }
+    const retryAt = result.retry && attempts < OTLP_MAX_ATTEMPTS ? Date.now() + backoffMs(attempts, result.retryAfterMs) : null;
+    this.traceExport.failed(attempts, result.error, retryAt);
+    console.warn(`run ${run.run_id}: trace export attempt ${attempts} failed (${retryAt === null ? "giving up" : "will retry"}): ${result.error}`);
+    return retryAt;
   }
 
   private index(program: string) {

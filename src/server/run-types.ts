@@ -3,8 +3,11 @@
 import { z } from "zod";
 import { ErrorInfo, RunStatus, UsageByModel } from "../dspy/events";
 
-/** How a run is driven: by the Worker request that streams it or answers it, or by its own object. */
-export const RunMode = z.enum(["attached", "sync", "durable"]);
+/**
+ * How a run is driven: by the Worker request that streams it or answers it, or
+ * by its own object; `imported` runs were read from an exported file.
+ */
+export const RunMode = z.enum(["attached", "sync", "durable", "imported"]);
 export type RunMode = z.infer<typeof RunMode>;
 
 const Values = z.record(z.string(), z.unknown());

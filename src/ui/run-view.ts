@@ -2,6 +2,7 @@
 // the result, and the connection that keeps the state fed until run_end.
 import { cancelRun } from "./api";
 import { h } from "./dom";
+import { downloadRun } from "./download";
 import { EventsView } from "./events-view";
 import { count, ms } from "./format";
 import { nodeTitle } from "./node-summary";
@@ -110,6 +111,7 @@ export class RunView {
         this.tokens,
         this.connBadge,
         h("span", { class: "spacer" }),
+        h("button", { type: "button", class: "btn btn-small", "data-role": "download", title: "Save this run (summary and every event) as JSON; dropping the file on a dspy-edge page imports it", onclick: () => void downloadRun(options.runId).catch((e: Error) => options.onError?.(e.message)) }, "Download"),
         this.cancelBtn,
       ),
       h("div", { class: "run-toolbar" }, tabBar, tools),
