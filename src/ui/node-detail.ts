@@ -286,7 +286,8 @@ export class DetailPane {
           // Per-field as it streams (lm_delta.field, or ChatAdapter's markers), then the raw text.
           const fields = completionFields(node);
           if (fields?.length) parts.push(section(end ? "Fields" : "Fields (streaming)", () => pretty(Object.fromEntries(fields)), fieldsBlock(Object.fromEntries(fields))));
-          parts.push(section(end ? "Response" : "Response (streaming)", () => node.text, h("pre", { class: "d-text d-response" }, node.text)));
+          // A call that failed before any token has no response to show: its error says it all.
+          if (node.text || !nodeError(node)) parts.push(section(end ? "Response" : "Response (streaming)", () => node.text, h("pre", { class: "d-text d-response" }, node.text)));
         }
         if (end?.type === "lm_end" && end.usage) parts.push(section("Usage", () => pretty(end.usage), valueBlock(end.usage)));
         return parts;
