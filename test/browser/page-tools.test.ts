@@ -77,6 +77,11 @@ it("the tree is usable from the keyboard: one Tab stop, arrows move between call
   await page.keyboard.press("ArrowRight");
   expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.detailTab)).toBe("prompt");
   expect(await page.locator("#run .detail-pane .d-messages .msg-system details").getAttribute("open")).toBeNull();
+  // Each message has its copy button: the user message lands on the clipboard verbatim.
+  const user = page.locator("#run .detail-pane .msg-user");
+  await user.locator("button.copy").click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await user.locator(".msg-content").textContent());
+  await page.locator('#run .detail-pane [data-detail-tab="prompt"]').focus();
   await page.keyboard.press("Escape");
   expect(await focused()).toBe("lm");
   // Left on a leaf goes to its parent; Left again folds the parent's children away.

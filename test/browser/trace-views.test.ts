@@ -200,7 +200,17 @@ it("BestOfN: attempt k of n, each reward, the kept attempt marked; an LM call's 
             { type: "lm_retry", ...call(lm, m, "gpt"), attempt: 2, error: { type: "APIConnectionTimeoutError", message: "timed out" }, status: null, wait_ms: 1000 },
           ] as EventDraft[])
         : []),
-      { type: "lm_end", ...call(lm, m, "gpt"), text: answer ?? null, usage: answer === null ? null : { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }, cached: false, error: answer === null ? { type: "LMError", message: "gave up" } : null, duration_ms: 30 },
+      // Attempt 3 answers in JSON, its deltas tagged with the field they write (lm_delta.field).
+      ...(k === 3
+        ? ([
+            { type: "lm_delta", ...call(lm, m, "gpt"), delta: '{"reasoning": "', field: null },
+            { type: "lm_delta", ...call(lm, m, "gpt"), delta: "Thinking.", field: "reasoning" },
+            { type: "lm_delta", ...call(lm, m, "gpt"), delta: '", "answer": "', field: null },
+            { type: "lm_delta", ...call(lm, m, "gpt"), delta: "Brussels", field: "answer" },
+            { type: "lm_delta", ...call(lm, m, "gpt"), delta: '"}', field: null },
+          ] as EventDraft[])
+        : []),
+      { type: "lm_end", ...call(lm, m, "gpt"), text: k === 3 ? '{"reasoning": "Thinking.", "answer": "Brussels"}' : (answer ?? null), usage: answer === null ? null : { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }, cached: false, error: answer === null ? { type: "LMError", message: "gave up" } : null, duration_ms: 30 },
       { type: "module_end", ...call(m, "root", "best.module"), outputs, error: answer === null ? { type: "LMError", message: "gave up" } : null, duration_ms: 40 },
     ];
   };
@@ -227,6 +237,8 @@ it("BestOfN: attempt k of n, each reward, the kept attempt marked; an LM call's 
     "attempt 1HTTP 503APIError: HTTP 503retried after 500 ms",
     "attempt 2no responseAPIConnectionTimeoutError: timed outretried after 1.00 s",
   ]);
+  // The JSON answer's row reads by field, from the deltas' `field`, short fields first.
+  expect(await page.locator('#run li.node[data-call-id="l3"] > .n-row .n-summary').textContent()).toBe("answer: Brussels · reasoning: Thinking.");
   // The BestOfN's own view: every attempt with its reward, the kept one marked, and why.
   await page.locator('#run li.node[data-call-id="root"] > .n-row').click();
   const table = page.locator("#run .detail-pane .d-attempts tbody tr");
@@ -237,5 +249,33 @@ it("BestOfN: attempt k of n, each reward, the kept attempt marked; an LM call's 
   // Its link selects that attempt in the tree.
   await table.nth(2).locator("button.link").click();
   expect(await row(3).getAttribute("aria-selected")).toBe("true");
+  expect(errors).toEqual([]);
+});
+
+it("ProgramOfThought's code highlighted with its output; MultiChainComparison's attempts and an n=3 call's completions numbered", async () => {
+  const { page, errors } = ui;
+  const { log } = await run(page, "math", "What is 2^10 + 3?");
+  await page.locator("#run .tree > li.node > .n-row").click();
+  expect(await page.locator('#run .detail-pane [data-detail-tab="view"]').textContent()).toBe("Code");
+  const toolStart = log.find((e) => e.type === "tool_start");
+  const toolEnd = log.find((e) => e.type === "tool_end");
+  if (toolStart?.type !== "tool_start" || toolEnd?.type !== "tool_end") throw new Error("no code_interpreter call");
+  const code = page.locator("#run .detail-pane .d-step").first().locator(".d-code");
+  expect(await code.textContent()).toBe(toolStart.args.code);
+  expect(await code.locator(".hl-kw").count()).toBeGreaterThan(0);
+  expect(await page.locator("#run .detail-pane .d-step").first().textContent()).toContain(typeof toolEnd.result === "string" ? toolEnd.result : JSON.stringify(toolEnd.result, null, 2));
+
+  const compare = await run(page, "compare", "Why is the sky blue?");
+  // The n=3 LM call: its row says so, its Output tab numbers the completions.
+  const multi = compare.log.find((e) => e.type === "lm_end" && e.texts && e.texts.length === 3);
+  if (multi?.type !== "lm_end") throw new Error("no n=3 LM call");
+  const lmRow = page.locator(`#run li.node[data-call-id="${multi.call_id}"] > .n-row`);
+  expect(await lmRow.locator(".n-summary").textContent()).toMatch(/^3 completions · /);
+  await lmRow.click();
+  expect(await page.locator("#run .detail-pane .d-choice-n").allTextContents()).toEqual(["completion 1 of 3", "completion 2 of 3", "completion 3 of 3"]);
+  // The MultiChainComparison module: the attempts it compared, numbered, then its answer.
+  await page.locator('#run li.node[data-name$=".compare"] > .n-row').click();
+  const steps = await page.locator("#run .detail-pane .d-step-n").allTextContents();
+  expect(steps).toEqual(["Attempt #1 of 3", "Attempt #2 of 3", "Attempt #3 of 3", "Compared answer"]);
   expect(errors).toEqual([]);
 });
