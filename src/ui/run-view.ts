@@ -142,9 +142,12 @@ export class RunView {
   }
 
   private onSelect(node: CallNode | null, how: "pointer" | "keyboard" | "program"): void {
+    // On a phone the details are a sheet over the bottom of the screen: it opens when the user
+    // picks a call, not by itself (it would cover a failed run's error card).
+    const phone = matchMedia("(max-width: 760px)").matches;
+    if (phone && how === "program") return this.detail.show(null);
     this.detail.show(node);
-    // On a phone the details are a sheet over the page: a tap opens it where the thumb is.
-    if (how === "pointer" && matchMedia("(max-width: 760px)").matches) this.detail.el.scrollTop = 0;
+    if (phone) this.detail.el.scrollTop = 0;
   }
 
   /**

@@ -65,3 +65,27 @@ it("on a phone the program strip scrolls to the selected program", async () => {
   expect(box.inside).toBe(true);
   expect(errors).toEqual([]);
 });
+
+it("on a phone a failed run shows its error card on the first screen; a tap on a call opens its details as a sheet", async () => {
+  const { page, errors } = ui;
+  await page.goto(`${baseURL}/?program=reason`);
+  // The demo LM refuses prompts containing `demo:fail` (a demo feature).
+  await fill(page, "question", "Why is the sky blue? demo:fail");
+  await page.locator("[data-role=run]").click();
+  await expect.poll(() => page.locator("#run").getAttribute("data-status"), { timeout: 60_000 }).toBe("failed");
+  const card = await page.locator("#run .run-error").boundingBox();
+  expect(card!.y).toBeGreaterThanOrEqual(0);
+  expect(card!.y + card!.height).toBeLessThanOrEqual(844);
+  // Nothing covers it: the failing call is selected, but its sheet waits for a tap.
+  expect(await page.locator("#run li.node.failing > .n-row").getAttribute("aria-selected")).toBe("true");
+  expect(await page.locator("#run .detail-pane").isHidden()).toBe(true);
+  await page.locator("#run li.node.failing > .n-row").tap();
+  const sheet = page.locator("#run .detail-pane");
+  expect(await sheet.isVisible()).toBe(true);
+  const box = (await sheet.boundingBox())!;
+  expect(Math.round(box.y + box.height)).toBe(844);
+  expect(await sheet.locator("[data-role=detail-error]").isVisible()).toBe(true);
+  await sheet.locator(".d-close").tap();
+  expect(await sheet.isHidden()).toBe(true);
+  expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+});
