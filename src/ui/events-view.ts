@@ -36,6 +36,7 @@ export class EventsView {
   private readonly hiddenTypes = new Set(HIDDEN_AT_FIRST);
   private readonly rows: { event: RunEvent; row: HTMLTableRowElement; text: string }[] = [];
   private query = "";
+  private shown = 0;
 
   constructor(private readonly run: RunState) {
     this.body = h("tbody", {});
@@ -82,6 +83,7 @@ export class EventsView {
     );
     const text = JSON.stringify(e).toLowerCase();
     row.hidden = !this.matches(e, text);
+    this.shown += Number(!row.hidden);
     this.rows.push({ event: e, row, text });
     this.body.appendChild(row);
     this.count(e.type);
@@ -112,13 +114,17 @@ export class EventsView {
   }
 
   private applyFilter(): void {
-    for (const r of this.rows) r.row.hidden = !this.matches(r.event, r.text);
+    this.shown = 0;
+    for (const r of this.rows) {
+      r.row.hidden = !this.matches(r.event, r.text);
+      this.shown += Number(!r.row.hidden);
+    }
     this.updateShown();
   }
 
+  /** Counted as rows come and filters change: an agent's log has thousands of deltas. */
   private updateShown(): void {
-    const shown = this.rows.reduce((n, r) => n + Number(!r.row.hidden), 0);
-    this.shownCount.textContent = `${shown} of ${this.rows.length} shown`;
+    this.shownCount.textContent = `${this.shown} of ${this.rows.length} shown`;
   }
 
   private openRow(target: EventTarget | null): void {

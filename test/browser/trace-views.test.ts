@@ -122,6 +122,7 @@ it("the Events tab hides token deltas at first, filters by type, searches, and o
   const deltas = log.filter((e) => e.type === "lm_delta").length;
   expect(deltas).toBeGreaterThan(10);
   expect(await visible()).toBe(log.length - deltas);
+  expect(await page.locator("#run .ev-shown").textContent()).toBe(`${log.length - deltas} of ${log.length} shown`);
   expect(await page.locator('#run .ev-filter[data-type="lm_delta"]').textContent()).toBe(` lm_delta ${deltas}`);
   await page.locator('#run .ev-filter[data-type="lm_delta"] input').check();
   expect(await visible()).toBe(log.length);
