@@ -7,9 +7,8 @@ import { copyText } from "./curl";
 import { append, h } from "./dom";
 import { ms, pretty, preview } from "./format";
 import { highlightJs } from "./highlight";
-import { attemptOutcome, completionFields, KIND_ICON, KIND_LABEL, nodeTitle, stepLabel } from "./node-summary";
+import { attemptOutcome, completionFields, formatReward, KIND_ICON, KIND_LABEL, nodeTitle, stepLabel } from "./node-summary";
 import { nodeError, type CallNode, type NodeKind, type RunState } from "./run-state";
-import { formatReward } from "./tree-view";
 
 type TabId = "view" | "output" | "input" | "prompt" | "raw";
 const TAB_LABEL: Record<Exclude<TabId, "view">, string> = { output: "Output", input: "Input", prompt: "Prompt", raw: "Raw" };

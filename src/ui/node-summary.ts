@@ -119,6 +119,11 @@ export function attemptOutcome(node: CallNode, parent: CallNode | null): { rewar
   return { reward: end.rewards[start.step - 1] ?? null, kept: end.kept === start.step, threshold: end.threshold ?? null };
 }
 
+/** A reward as a row shows it: whole numbers as they are, others to two places. */
+export function formatReward(r: number): string {
+  return Number.isInteger(r) ? String(r) : r.toFixed(2);
+}
+
 /** Tokens of the LM calls under a module, rolled up: "1.2k→340 tok · 3 LM calls". */
 export function moduleStats(node: CallNode): { text: string; title: string } | null {
   if (node.kind !== "module") return null;

@@ -201,6 +201,8 @@ export class RunView {
   private onConnection(state: ConnectionState, detail?: string): void {
     this.el.dataset.conn = state;
     this.frozenAt = state === "reconnecting" || state === "lost" ? (this.frozenAt ?? Date.now()) : null;
+    // Draw the stopped clocks now, so what shows is exactly where they stopped.
+    if (this.frozenAt !== null) this.tick();
     const label: Record<ConnectionState, string> = {
       connecting: "connecting…",
       live: "live",

@@ -4,7 +4,7 @@
 // pane (DetailPane), never inline, so opening calls never grows the tree.
 import { append, h } from "./dom";
 import { ms } from "./format";
-import { attemptOutcome, KIND_ICON, KIND_LABEL, lmStats, moduleStats, nodeSummary, nodeTitle, stepLabel } from "./node-summary";
+import { attemptOutcome, formatReward, KIND_ICON, KIND_LABEL, lmStats, moduleStats, nodeSummary, nodeTitle, stepLabel } from "./node-summary";
 import type { CallNode, CallStatus, Change, RunState } from "./run-state";
 
 interface NodeView {
@@ -353,8 +353,4 @@ function scrollWithin(el: HTMLElement): void {
   if (top < pane.scrollTop || top > pane.scrollTop + pane.clientHeight - el.offsetHeight) {
     pane.scrollTop = top - pane.clientHeight / 3;
   }
-}
-
-export function formatReward(r: number): string {
-  return Number.isInteger(r) ? String(r) : r.toFixed(2);
 }
