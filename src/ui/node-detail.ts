@@ -101,6 +101,12 @@ export class DetailPane {
     this.body = h("div", { class: "d-body", role: "tabpanel", tabindex: "0" });
     this.el = h("aside", { class: "detail-pane", "aria-label": "Selected call", hidden: true }, this.head, this.tabBar, this.body);
     this.tabBar.addEventListener("keydown", (e) => this.onTabKey(e));
+    // Escape anywhere in the details goes back to the tree.
+    this.el.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape" || e.defaultPrevented) return;
+      e.preventDefault();
+      this.el.dispatchEvent(new CustomEvent("close-detail", { bubbles: true }));
+    });
     run.subscribe((c) => {
       const node = this.node;
       if (!node || !("node" in c)) return;
@@ -218,7 +224,6 @@ export class DetailPane {
     const i = tabs.indexOf(this.tab);
     if (e.key === "ArrowRight") this.pick(tabs[(i + 1) % tabs.length]);
     else if (e.key === "ArrowLeft") this.pick(tabs[(i + tabs.length - 1) % tabs.length]);
-    else if (e.key === "Escape") this.el.dispatchEvent(new CustomEvent("close-detail", { bubbles: true }));
     else return;
     e.preventDefault();
   }
