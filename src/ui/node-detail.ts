@@ -118,10 +118,6 @@ export class DetailPane {
     });
   }
 
-  get shown(): CallNode | null {
-    return this.node;
-  }
-
   show(node: CallNode | null): void {
     const changed = node !== this.node;
     this.node = node;

@@ -48,10 +48,6 @@ export class TreeView {
     run.subscribe((c) => this.onChange(c));
   }
 
-  get selectedNode(): CallNode | null {
-    return this.selected?.node ?? null;
-  }
-
   /** Updates durations and rates of calls still running. */
   tick(now: number): void {
     for (const v of this.open) {
