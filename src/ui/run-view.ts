@@ -47,6 +47,8 @@ export class RunView {
   /** While the stream is down, clocks stop here: a dropped connection must not look like a slow model. */
   private frozenAt: number | null = null;
   private liveQueued = false;
+  /** A sync run's answer is shown already: its replayed tokens must not redraw it partly. */
+  private syncOutputs = false;
 
   constructor(private readonly options: RunViewOptions) {
     this.state = new RunState(options.runId);
@@ -155,7 +157,7 @@ export class RunView {
    * adapter's markers), in the result card, until the run's own outputs replace them.
    */
   private queueLiveResult(node: CallNode): void {
-    if (this.liveQueued) return;
+    if (this.liveQueued || this.syncOutputs) return;
     this.liveQueued = true;
     requestAnimationFrame(() => {
       this.liveQueued = false;
@@ -182,6 +184,7 @@ export class RunView {
   /** A sync run's answer, shown while its trace is replayed from the log. */
   showOutputs(outputs: Record<string, unknown>): void {
     if (this.state.done) return;
+    this.syncOutputs = true;
     this.result.replaceChildren(h("h3", {}, "Result"), renderOutputs(outputs, this.options.program?.signature.outputs ?? []));
   }
 
