@@ -70,6 +70,11 @@ it("ReAct: steps numbered in the tree and as a trajectory; module rows roll up t
   for (const e of starts) {
     expect(await page.locator(`#run li.node[data-call-id="${e.call_id}"] > .n-row .n-step`).textContent()).toBe(`step ${e.step}`);
   }
+  // Details open beside the tree, never inside it: selecting calls leaves the tree's height alone.
+  const treeHeight = () => page.locator("#run .tree").evaluate((t) => t.getBoundingClientRect().height);
+  const before = await treeHeight();
+  for (const kind of ["lm", "tool", "parse", "format"]) await page.locator(`#run li.node[data-kind=${kind}] > .n-row`).first().click();
+  expect(await treeHeight()).toBe(before);
   // The root's Trajectory tab: one numbered step per iteration, thought → tool → observation.
   const root = page.locator("#run .tree > li.node > .n-row");
   await root.click();
