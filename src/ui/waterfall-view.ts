@@ -93,15 +93,22 @@ export class WaterfallView {
         const bar = h("span", { class: `wf-bar k-${n.kind} s-${status}` });
         bar.style.left = `${(start / span) * 100}%`;
         bar.style.width = `max(2px, ${(dur / span) * 100}%)`;
-        let ttft = "";
+        let notes = "";
         if (n.kind === "lm" && n.firstTokenTs !== null && dur > 0) {
           // Time to first token: a tick inside the bar, where the first token arrived.
           const first = n.firstTokenTs - n.start.ts;
-          const mark = h("span", { class: "wf-ttft", title: `first token after ${ms(first)}` });
+          const mark = h("span", { class: "wf-notes", title: `first token after ${ms(first)}` });
           mark.style.left = `${Math.min(100, (first / dur) * 100)}%`;
           bar.appendChild(mark);
-          ttft = ` · first token +${ms(first)}`;
+          notes = ` · first token +${ms(first)}`;
         }
+        // Each retried attempt ends where its lm_retry came: a mark there, the wait after it.
+        for (const retry of n.retries) {
+          const mark = h("span", { class: "wf-retry", title: `attempt ${retry.attempt} failed (${retry.status ?? "no response"}), waited ${ms(retry.wait_ms)}` });
+          mark.style.left = `${dur > 0 ? Math.min(100, ((retry.ts - n.start.ts) / dur) * 100) : 0}%`;
+          bar.appendChild(mark);
+        }
+        if (n.retries.length) notes += ` · ${n.retries.length} retried attempt${n.retries.length > 1 ? "s" : ""}`;
         const text = h("span", { class: "wf-label-text" }, label.text);
         const labelEl = h("span", { class: "wf-label" }, h("span", { class: `n-icon k-${n.kind}` }, KIND_ICON[n.kind]), " ", text);
         labelEl.style.paddingLeft = `${n.depth * 10 + 8}px`;
@@ -112,7 +119,7 @@ export class WaterfallView {
             type: "button",
             role: "listitem",
             "data-call-id": n.callId,
-            title: `${label.full} · starts +${ms(start)} · ${ms(dur)}${ttft}${STATUS_NOTE[status]}`,
+            title: `${label.full} · starts +${ms(start)} · ${ms(dur)}${notes}${STATUS_NOTE[status]}`,
             onclick: () => this.onPick(n.callId),
           },
           labelEl,

@@ -245,6 +245,11 @@ it("BestOfN: attempt k of n, each reward, the kept attempt marked; an LM call's 
   ]);
   // The JSON answer's row reads by field, from the deltas' `field`, short fields first.
   expect(await page.locator('#run li.node[data-call-id="l3"] > .n-row .n-summary').textContent()).toBe("answer: Brussels · reasoning: Thinking.");
+  // The timeline marks where each retried attempt ended on the LM call's bar.
+  await page.locator('#run [data-tab="timeline"]').click();
+  expect(await page.locator('#run .wf-row[data-call-id="l2"] .wf-retry').count()).toBe(2);
+  expect(await page.locator('#run .wf-row[data-call-id="l2"]').getAttribute("title")).toContain("2 retried attempts");
+  await page.locator('#run [data-tab="tree"]').click();
   // The BestOfN's own view: every attempt with its reward, the kept one marked, and why.
   await page.locator('#run li.node[data-call-id="root"] > .n-row').click();
   const table = page.locator("#run .detail-pane .d-attempts tbody tr");
