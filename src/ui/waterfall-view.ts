@@ -97,7 +97,7 @@ export class WaterfallView {
         if (n.kind === "lm" && n.firstTokenTs !== null && dur > 0) {
           // Time to first token: a tick inside the bar, where the first token arrived.
           const first = n.firstTokenTs - n.start.ts;
-          const mark = h("span", { class: "wf-notes", title: `first token after ${ms(first)}` });
+          const mark = h("span", { class: "wf-ttft", title: `first token after ${ms(first)}` });
           mark.style.left = `${Math.min(100, (first / dur) * 100)}%`;
           bar.appendChild(mark);
           notes = ` · first token +${ms(first)}`;
