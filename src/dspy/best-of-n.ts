@@ -4,6 +4,7 @@
 // attempts are not cache hits of one another); the first attempt whose reward
 // reaches the threshold wins at once, else the highest reward. Each attempt is
 // its own module call, so it shows as a sub-tree of this module's events.
+import { asStep, noteAttempts } from "./call-note";
 import { context, currentContext } from "./context";
 import type { LM } from "./lm";
 import { type CallOptions, type Inputs, Module } from "./module";
@@ -119,17 +120,23 @@ export class BestOfN extends Module {
     const start = typeof lm.kwargs.rollout_id === "number" ? lm.kwargs.rollout_id : 0;
     let best: Prediction | null = null;
     let bestReward = -Infinity;
+    let kept: number | null = null;
     let failsLeft = this.failCount;
     let lastError: unknown = null;
+    // For the trace: each attempt's reward (null: it failed), the one kept.
+    const rewards: (number | null)[] = [];
 
     for (let idx = 0; idx < this.n; idx++) {
       const rid = start + idx;
+      rewards.push(null);
       try {
-        const pred = await attempt(rid);
+        // Attempt idx+1 of n, and Refine's feedback on it, are numbered in their start events.
+        const pred = await asStep(idx + 1, this.n, () => attempt(rid));
         const reward = await this.rewardFn(inputs, pred);
-        if (reward > bestReward) [best, bestReward] = [pred, reward];
+        rewards[idx] = reward;
+        if (reward > bestReward) [best, bestReward, kept] = [pred, reward, idx + 1];
         if (reward >= this.threshold) break;
-        if (onMiss && idx < this.n - 1) await onMiss(pred, reward);
+        if (onMiss && idx < this.n - 1) await asStep(idx + 1, this.n, () => onMiss(pred, reward));
       } catch (error) {
         lastError = error;
         failsLeft = spendFailure(idx, failsLeft, error, who, rid);
@@ -137,6 +144,7 @@ export class BestOfN extends Module {
     }
     // DSPy returns None when every attempt failed within the budget; an error says more.
     if (!best) throw lastError ?? new Error(`${who}: no attempt succeeded`);
+    noteAttempts(best, { rewards, kept, threshold: this.threshold });
     return best;
   }
 }

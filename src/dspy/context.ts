@@ -19,6 +19,8 @@ export interface Settings {
   usage?: UsageTracker;
   /** The module whose `forward` is running: names sub-module events by attribute path. */
   caller?: { module: object; path: string };
+  /** Which step of `parent` the calls started directly under it are (see call-note.ts). */
+  step?: { index: number; of: number; parent: string | null };
 }
 
 interface Frame {

@@ -4,6 +4,7 @@
 // against an in-process fake endpoint.
 import { LM, type LMOptions } from "../dspy/lm";
 import { fakeOpenAIFetch } from "../dspy/utils/fake-openai";
+import { withDemoFailures } from "./demo/failures";
 import { demoResponder } from "./demo/responder";
 
 /** The configuration a program's LM is built from (a subset of the Worker's env). */
@@ -38,8 +39,10 @@ export function demoLM(env: LMEnv, delayMs = Number(env.DEMO_LM_DELAY_MS ?? DEFA
     // substring of the model name ("demo") would turn "demo/…" into "[redacted]/…".
     apiKey: "offline-demo-lm-no-key",
     baseURL: "https://demo.invalid/v1",
-    fetch: fakeOpenAIFetch(demoResponder, { chunkDelayMs: Number.isFinite(delayMs) ? delayMs : DEFAULT_DEMO_DELAY_MS }),
-    numRetries: 0,
+    fetch: fakeOpenAIFetch(withDemoFailures(demoResponder), { chunkDelayMs: Number.isFinite(delayMs) ? delayMs : DEFAULT_DEMO_DELAY_MS }),
+    // Only `demo:flaky` and `demo:fail` prompts ever fail: retried twice, quickly, so the retries show.
+    numRetries: 2,
+    retryDelayMs: 150,
   });
 }
 

@@ -42,5 +42,11 @@ export class ProgramList {
       if (n === name) el.setAttribute("aria-current", "page");
       else el.removeAttribute("aria-current");
     }
+    // A phone shows the programs as a strip that scrolls sideways: bring the selected one into it.
+    const item = this.items.get(name);
+    const strip = item?.closest("ul");
+    if (item && strip && strip.scrollWidth > strip.clientWidth) {
+      strip.scrollLeft += item.getBoundingClientRect().left - strip.getBoundingClientRect().left - 8;
+    }
   }
 }
