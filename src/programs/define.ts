@@ -19,6 +19,13 @@ export interface ProgramSpec {
   lm?: (env: LMEnv) => LM;
   /** Whether the UI streams by default; default: true for anything but a plain Predict. */
   streaming?: boolean;
+  /**
+   * The module kind the catalogue shows; default: the root module's class. A custom root
+   * that only wires DSPy modules together can name the one it is about.
+   */
+  kind?: string;
+  /** Example inputs for a first visit ("Try an example"); each must pass the signature's input checks. */
+  examples?: Record<string, unknown>[];
 }
 
 export interface Program {
@@ -30,6 +37,7 @@ export interface Program {
   /** The fields of a run's result, the root module's `resultFields()` (ReAct's include `trajectory`). */
   readonly resultFields: readonly Field[];
   readonly streaming: boolean;
+  readonly examples: readonly Record<string, unknown>[];
   create(): Module;
   /** The LM a run of this program uses, built per run. */
   lm(env: LMEnv): LM;
@@ -51,7 +59,15 @@ export function defineProgram(spec: ProgramSpec): Program {
   const probe = spec.module();
   const signature = spec.signature ?? signatureOf(probe);
   if (!signature) throw new Error(`Program "${spec.name}": its module has no signature; pass \`signature\``);
-  const kind = classNameOf(probe);
+  const kind = spec.kind ?? classNameOf(probe);
+  const examples = spec.examples ?? [];
+  for (const [i, example] of examples.entries()) {
+    try {
+      signature.validateInputs(example);
+    } catch (error) {
+      throw new Error(`Program "${spec.name}": example ${i + 1} does not fit its signature: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
   let resultFields: readonly Field[];
   try {
     resultFields = probe.resultFields();
@@ -67,6 +83,7 @@ export function defineProgram(spec: ProgramSpec): Program {
     signature,
     resultFields,
     streaming: spec.streaming ?? kind !== "Predict",
+    examples,
     // The root takes the program's name, so events read `reason.predict`, `agent.extract.predict`.
     create: () => {
       const module = spec.module();

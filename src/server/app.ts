@@ -7,7 +7,9 @@ import { bodyLimit } from "./middleware/body-limit";
 import { cors } from "./middleware/cors";
 import { openApiDocument } from "./openapi";
 import type { AppEnv } from "./request";
+import { feedbackRoutes } from "./routes/feedback";
 import { invokeRoutes } from "./routes/invoke";
+import { priceRoutes } from "./routes/prices";
 import { programRoutes } from "./routes/programs";
 import { runRoutes } from "./routes/runs";
 
@@ -27,6 +29,8 @@ export function createApp() {
   app.get("/openapi.json", (c) => c.json(openApiDocument(c.env, new URL(c.req.url).origin)));
   app.route("/api/programs", programRoutes);
   app.route("/api/runs", runRoutes);
+  app.route("/api/runs", feedbackRoutes);
+  app.route("/api/prices", priceRoutes);
   app.route("/", invokeRoutes);
   return app;
 }

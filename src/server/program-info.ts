@@ -34,6 +34,8 @@ export interface ProgramInfo {
   };
   /** What a run returns, which may be more than the signature's outputs (ReAct's `trajectory`, ChainOfThought's `reasoning`). */
   result: ResultInfo;
+  /** Example inputs to try the program with. */
+  examples: Record<string, unknown>[];
 }
 
 export interface ResultInfo {
@@ -92,5 +94,6 @@ export function programInfo(program: Program, env: ServerEnv): ProgramInfo {
     streaming: program.streaming,
     signature: signatureInfo(program.signature),
     result: resultInfo(program.resultFields),
+    examples: [...program.examples],
   };
 }

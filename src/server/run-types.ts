@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ErrorInfo, RunStatus, UsageByModel } from "../dspy/events";
 
 /** How a run is driven: by the Worker request that streams it or answers it, or by its own object. */
-export const RunMode = z.enum(["attached", "sync", "durable"]);
+export const RunMode = z.enum(["attached", "sync", "durable", "playground"]);
 export type RunMode = z.infer<typeof RunMode>;
 
 const Values = z.record(z.string(), z.unknown());
@@ -19,6 +19,14 @@ export const RunInit = z.object({
 });
 export type RunInit = z.infer<typeof RunInit>;
 
+/** A person's verdict on a run (POST /api/runs/{id}/feedback): the first step toward datasets. */
+export const Feedback = z.object({
+  rating: z.enum(["up", "down"]).nullable().describe("Thumbs up or down; null keeps only the note"),
+  note: z.string().max(2000).describe("Free text, may be empty"),
+  at: z.number().describe("When it was given (epoch ms)"),
+});
+export type Feedback = z.infer<typeof Feedback>;
+
 /** What GET /api/runs/{id} answers. */
 export const RunSummary = RunInit.extend({
   status: RunStatus,
@@ -31,6 +39,7 @@ export const RunSummary = RunInit.extend({
   events: z.number().int().nonnegative().describe("Highest stored seq: the number of events in the log"),
   counts: z.record(z.string(), z.number().int()).describe("Stored events per type"),
   cancel_requested: z.boolean(),
+  feedback: Feedback.nullable(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

@@ -41,7 +41,7 @@ describe("example programs on the demo LM", () => {
     const res = await fetchWithEnv(fast, "/api/programs");
     const { programs } = (await res.json()) as { programs: { name: string; module: string; model: string; demo: boolean; streaming: boolean }[] };
     expect(programs.map((p) => p.module)).toEqual(
-      expect.arrayContaining(["Predict", "ChainOfThought", "ReAct", "ProgramOfThought", "BestOfN", "CompareAttempts"]),
+      expect.arrayContaining(["Predict", "ChainOfThought", "ReAct", "ProgramOfThought", "BestOfN", "MultiChainComparison"]),
     );
     for (const p of programs.filter((p) => Object.keys(SAMPLE).includes(p.name))) {
       expect(p.model).toContain("demo");
