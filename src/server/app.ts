@@ -9,6 +9,7 @@ import { openApiDocument } from "./openapi";
 import type { AppEnv } from "./request";
 import { feedbackRoutes } from "./routes/feedback";
 import { invokeRoutes } from "./routes/invoke";
+import { playgroundRoutes } from "./routes/playground";
 import { priceRoutes } from "./routes/prices";
 import { programRoutes } from "./routes/programs";
 import { runRoutes } from "./routes/runs";
@@ -31,6 +32,7 @@ export function createApp() {
   app.route("/api/runs", runRoutes);
   app.route("/api/runs", feedbackRoutes);
   app.route("/api/prices", priceRoutes);
+  app.route("/api/playground", playgroundRoutes);
   app.route("/", invokeRoutes);
   return app;
 }
