@@ -20,6 +20,8 @@ export interface RunViewOptions {
   /** Called once when run_end has been applied. */
   onEnd?: (state: RunState) => void;
   onError?: (message: string) => void;
+  /** A row under the head: mode, rerun, playground, feedback (src/ui/run-actions.ts). */
+  actions?: HTMLElement | null;
 }
 
 export class RunView {
@@ -112,6 +114,7 @@ export class RunView {
         h("span", { class: "spacer" }),
         this.cancelBtn,
       ),
+      options.actions ?? null,
       h("div", { class: "run-toolbar" }, tabBar, tools),
       this.pane,
       this.result,

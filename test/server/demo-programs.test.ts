@@ -32,6 +32,7 @@ const SAMPLE: Record<string, Record<string, unknown>> = {
   classify: { text: "I love this product, it is great" },
   agent: { question: "What is 12 * 7 + 3?" },
   math: { question: "What is 2^10 + 5?" },
+  stats: { numbers: [1, 2, 3, 4], statistic: "sum", scale: 0.5 },
   best: { question: "How tall is Mount Everest?" },
   compare: { question: "What is 6 * 7?" },
 };
