@@ -143,6 +143,9 @@ export class RunsPanel {
         const filtered = filter.q.trim() || filter.status;
         this.runs.replaceChildren(h("li", { class: "muted", "data-role": "no-runs" }, filtered ? "No runs match." : "No runs yet."));
       }
+      // What the list now shows, for anyone waiting on a search (tests, assistive tech via aria-busy).
+      this.runs.dataset.q = filter.q.trim();
+      this.runs.dataset.status = filter.status;
       this.shown = (append ? this.shown : 0) + page.runs.length;
       this.next = page.next_before;
       this.more.hidden = !page.next_before;
