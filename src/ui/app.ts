@@ -143,7 +143,7 @@ export class App {
       program,
       onEnd: () => {
         if (this.run === view) this.view?.setBusy(false);
-        this.runsPanel.refresh();
+        this.runsPanel.refresh(runId);
       },
       onError: (m) => this.error(m),
       actions: runActions({

@@ -101,7 +101,7 @@ export class CompareView {
       ["LM calls", (r) => String(lmCalls(r.events).length)],
       ["events", (r) => String(r.info.events)],
       ["error", (r) => (r.info.error ? `${r.info.error.type}: ${r.info.error.message}` : "—")],
-      ["feedback", (r) => (r.info.feedback ? `${r.info.feedback.rating === "up" ? "👍" : r.info.feedback.rating === "down" ? "👎" : ""} ${r.info.feedback.note}`.trim() : "—")],
+      ["feedback", (r) => (r.info.feedback ? `${r.info.feedback.rating === "up" ? "✓ good" : r.info.feedback.rating === "down" ? "✗ bad" : ""} ${r.info.feedback.note}`.trim() : "—")],
     ];
     return h(
       "table",
@@ -199,8 +199,8 @@ function diffPair(left: string, right: string, by: "lines" | "words"): { el: HTM
   const changes: ChangeObject<string>[] | undefined =
     by === "lines" ? diffLines(left, right, { timeout: DIFF_TIMEOUT_MS }) : diffWordsWithSpace(left, right, { timeout: DIFF_TIMEOUT_MS });
   if (!changes) return { el: columns([left], [right]), same: false, changed: 0 };
-  const a: Node[] = [];
-  const b: Node[] = [];
+  const a: (Node | string)[] = [];
+  const b: (Node | string)[] = [];
   let changed = 0;
   for (const c of changes) {
     if (c.added) {
@@ -210,9 +210,24 @@ function diffPair(left: string, right: string, by: "lines" | "words"): { el: HTM
       a.push(h("del", {}, c.value));
       changed += c.count ?? 1;
     } else {
-      a.push(document.createTextNode(c.value));
-      b.push(document.createTextNode(c.value));
+      const text = by === "lines" ? foldLines(c.value) : c.value;
+      a.push(typeof text === "string" ? text : text.cloneNode(true));
+      b.push(text);
     }
   }
   return { el: columns(a, b), same: false, changed };
+}
+
+/** A long run of unchanged prompt lines keeps 3 lines of context each side; the middle folds into a marker. */
+function foldLines(text: string): string | DocumentFragment {
+  const lines = text.split(/(?<=\n)/);
+  if (lines.length <= 9) return text;
+  const fragment = document.createDocumentFragment();
+  fragment.appendChild(document.createTextNode(lines.slice(0, 3).join("")));
+  const hidden = lines.slice(3, -3).join("");
+  const fold = h("span", { class: "cmp-fold", title: "unchanged lines" }, `⋯ ${lines.length - 6} unchanged lines ⋯\n`);
+  const more = h("details", { class: "cmp-fold-more" }, h("summary", {}, fold), hidden);
+  fragment.appendChild(more);
+  fragment.appendChild(document.createTextNode(lines.slice(-3).join("")));
+  return fragment;
 }

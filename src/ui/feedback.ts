@@ -19,8 +19,8 @@ export class FeedbackWidget {
     private readonly onSaved: (feedback: Feedback) => void = () => {},
   ) {
     this.current = initial;
-    this.up = h("button", { type: "button", class: "btn btn-small fb-btn", "data-role": "feedback-up", "aria-label": "Good run", title: "Good run" }, "👍");
-    this.down = h("button", { type: "button", class: "btn btn-small fb-btn", "data-role": "feedback-down", "aria-label": "Bad run", title: "Bad run" }, "👎");
+    this.up = h("button", { type: "button", class: "btn btn-small fb-btn", "data-role": "feedback-up", "aria-label": "Good run", title: "Good run" }, "✓ Good");
+    this.down = h("button", { type: "button", class: "btn btn-small fb-btn", "data-role": "feedback-down", "aria-label": "Bad run", title: "Bad run" }, "✗ Bad");
     this.up.addEventListener("click", () => void this.rate("up"));
     this.down.addEventListener("click", () => void this.rate("down"));
     this.note = h("textarea", { rows: 2, maxlength: 2000, placeholder: "What was right or wrong? (optional)", "aria-label": "Feedback note", "data-role": "feedback-note" });

@@ -87,7 +87,7 @@ export class InputForm {
       if (!row) continue;
       raw[name] =
         row.spec.control.kind === "json"
-          ? JSON.stringify(value, null, 2)
+          ? jsonText(value)
           : row.spec.control.kind === "select"
             ? String(row.spec.control.options.findIndex((o) => o === value))
             : String(value);
@@ -348,6 +348,12 @@ function describe(value: unknown): string {
   const type = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
   const text = JSON.stringify(value) ?? String(value);
   return `${type} ${text.length > 30 ? `${text.slice(0, 29)}…` : text}`;
+}
+
+/** JSON for the editor: one line when short (`[3, 1.5, 4]`), indented otherwise. */
+function jsonText(value: unknown): string {
+  const flat = JSON.stringify(value);
+  return flat !== undefined && flat.length <= 72 ? flat.replace(/,(?=\S)/g, ", ") : JSON.stringify(value, null, 2);
 }
 
 function byteLength(text: string): number {

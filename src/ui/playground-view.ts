@@ -181,7 +181,8 @@ export class PlaygroundView {
     } catch (e) {
       this.sendBtn.disabled = false;
       if (e instanceof ApiError && e.status === 400) {
-        const issues = fieldIssues(e.details).map((i) => (i.field ? `${i.field}: ${i.message}` : i.message));
+        // A nested issue's message already starts with its path (`params.temperature: …`).
+        const issues = fieldIssues(e.details).map((i) => (i.field && i.path === i.field ? `${i.field}: ${i.message}` : i.message));
         this.showError(issues.length ? issues.join("; ") : e.message);
       } else this.showError(e instanceof Error ? e.message : String(e));
     }

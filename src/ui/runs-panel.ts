@@ -110,11 +110,17 @@ export class RunsPanel {
     await Promise.all([this.loadRuns(false), this.loadMetrics()]);
   }
 
-  /** Reloads after a run started or ended: the first page again (as many rows as shown), and metrics. */
-  refresh(): void {
+  /**
+   * Reloads after a run started or ended: the first page again (as many rows as shown), and
+   * metrics. `ended`: a run whose run_end the page has seen; its object may not have told the
+   * index yet, so a row still saying "running" is asked for again a few times.
+   */
+  refresh(ended?: string, tries = 4): void {
     if (!this.program) return;
-    void this.loadRuns(false, Math.min(200, Math.max(PAGE, this.shown)));
-    void this.loadMetrics();
+    void Promise.all([this.loadRuns(false, Math.min(200, Math.max(PAGE, this.shown))), this.loadMetrics()]).then(() => {
+      const row = ended ? this.runs.querySelector(`li.rr[data-status="running"] a[data-run-id="${ended}"]`) : null;
+      if (row && tries > 1) setTimeout(() => this.refresh(ended, tries - 1), 400);
+    });
   }
 
   private reload(): void {
@@ -234,7 +240,7 @@ export class RunsPanel {
           h("span", { class: `dot s-${r.status}`, "aria-hidden": "true" }),
           h("span", { class: "rr-status" }, r.status),
           h("span", { class: `rr-mode m-${r.mode}`, title: MODE_TITLE[r.mode] ?? r.mode }, r.mode === "attached" ? "stream" : r.mode),
-          fb?.rating ? h("span", { class: `rr-fb fb-${fb.rating}`, title: fb.note || `rated ${fb.rating}`, "data-role": "rr-feedback" }, fb.rating === "up" ? "👍" : "👎") : null,
+          fb?.rating ? h("span", { class: `rr-fb fb-${fb.rating}`, title: fb.note || `rated ${fb.rating}`, "data-role": "rr-feedback" }, fb.rating === "up" ? "✓ good" : "✗ bad") : null,
           h("span", { class: "rr-when", title: new Date(r.started_at).toLocaleString() }, timeAgo(r.started_at)),
         ),
         h("span", { class: "rr-input", "data-role": "rr-input" }, inputLine(r.inputs) || "(no inputs)"),
@@ -296,7 +302,7 @@ function renderMetrics(m: Metrics): HTMLElement {
   if (m.cost_per_run_usd !== null) tiles.push(["per run (est.)", money(m.cost_per_run_usd), "cost-run", est]);
   if (m.cost_per_lm_call_usd !== null) tiles.push(["per LM call (est.)", money(m.cost_per_lm_call_usd), "cost-call", est]);
   if (m.feedback.up || m.feedback.down) {
-    tiles.push(["feedback", `👍 ${m.feedback.up} · 👎 ${m.feedback.down}`, "feedback", `${m.feedback.notes} with a note`]);
+    tiles.push(["feedback", `✓ ${m.feedback.up} · ✗ ${m.feedback.down}`, "feedback", `${m.feedback.up} good, ${m.feedback.down} bad, ${m.feedback.notes} with a note`]);
   }
   return h(
     "dl",
