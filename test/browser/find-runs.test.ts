@@ -98,7 +98,7 @@ it("thumbs and a note are saved with the run, shown in its row and counted in me
   expect(summary.feedback).toMatchObject({ rating: "up", note: "names her work on the Analytical Engine" });
   // The row in the runs list carries the thumb, the note as its tooltip.
   const mark = page.locator(`[data-role=recent-runs] a[data-run-id="${runId}"] [data-role=rr-feedback]`);
-  await expect.poll(() => mark.textContent()).toBe("👍");
+  await expect.poll(() => mark.textContent()).toBe("✓ good");
   expect(await mark.getAttribute("title")).toBe("names her work on the Analytical Engine");
 
   // Metrics: the last hour, split by status, cost marked as an estimate from a dated price table.
@@ -106,7 +106,7 @@ it("thumbs and a note are saved with the run, shown in its row and counted in me
   expect(await page.locator('[data-window="hour"]').getAttribute("aria-pressed")).toBe("true");
   const { metrics } = (await (await fetch(`${baseURL}/api/programs/qa/metrics?window=hour`)).json()) as { metrics: { feedback: { up: number }; succeeded: number; prices_version: string } };
   const tile = (key: string) => page.locator(`[data-role=metrics] [data-metric="${key}"]`);
-  await expect.poll(() => tile("feedback").locator("dd").textContent()).toMatch(new RegExp(`^👍 ${metrics.feedback.up} · 👎 \\d+$`));
+  await expect.poll(() => tile("feedback").locator("dd").textContent()).toMatch(new RegExp(`^✓ ${metrics.feedback.up} · ✗ \\d+$`));
   expect(metrics.feedback.up).toBeGreaterThanOrEqual(1);
   expect(await tile("succeeded").locator("dd").textContent()).toBe(String(metrics.succeeded));
   expect(await tile("p50").locator("dt").textContent()).toBe("p50 ok");
