@@ -150,6 +150,14 @@ describe("metrics and prices", () => {
     const rows = (await page(`/api/programs/${p.name}/runs`)).runs;
     expect(rows.reduce((t, r) => t + r.cost_usd!, 0)).toBeCloseTo(expected, 12);
   });
+
+  it("documents the new routes and query parameters in OpenAPI", async () => {
+    const doc = (await (await get("/openapi.json")).json()) as any;
+    for (const path of ["/api/prices", "/api/playground", "/api/runs/{run_id}/feedback"]) expect(doc.paths).toHaveProperty([path]);
+    const names = doc.paths["/api/programs/{name}/runs"].get.parameters.map((p: { name: string }) => p.name);
+    expect(names).toEqual(["name", "limit", "q", "status", "feedback", "window", "before"]);
+    expect(doc.paths["/api/playground"].post.requestBody.content["application/json"].schema.required).toEqual(["program", "messages"]);
+  });
 });
 
 describe("input checks", () => {
