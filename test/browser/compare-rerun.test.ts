@@ -111,8 +111,8 @@ it("the playground resends a run's LM prompt with edited messages and params, lo
   // Prefilled with the call's messages exactly as the LM got them.
   const [original] = (await fetchLog(baseURL, source)).filter((e) => e.type === "lm_start");
   if (original.type !== "lm_start") throw new Error("no lm_start");
-  expect(await pg.locator("[data-role=pg-role]").evaluateAll((ss) => ss.map((s) => (s as HTMLSelectElement).value))).toEqual(original.messages.map((m) => m.role));
-  expect(await pg.locator("[data-role=pg-content]").evaluateAll((ts) => ts.map((t) => (t as HTMLTextAreaElement).value))).toEqual(original.messages.map((m) => m.content));
+  expect(await pg.locator("[data-role=pg-role]").evaluateAll((ss) => ss.map((s) => (s as unknown as HTMLSelectElement).value))).toEqual(original.messages.map((m) => m.role));
+  expect(await pg.locator("[data-role=pg-content]").evaluateAll((ts) => ts.map((t) => (t as unknown as HTMLTextAreaElement).value))).toEqual(original.messages.map((m) => m.content));
 
   // A bad parameter is caught in the page; one the server refuses is shown from its 400.
   await pg.locator('[data-param="temperature"]').fill("hot");
