@@ -138,23 +138,25 @@ export class App {
 
   private showRun(runId: string, program: ProgramInfo | null, facts: RunFacts): RunView {
     this.clearRun();
+    const actions = runActions({
+      runId,
+      mode: facts.mode,
+      feedback: facts.feedback,
+      rerun: facts.inputs && program ? () => this.rerun(program, facts.inputs!, false) : undefined,
+      edit: facts.inputs && program ? () => this.rerun(program, facts.inputs!, true) : undefined,
+      playground: () => this.openPlayground(null),
+      onFeedback: () => this.runsPanel.refresh(),
+    });
     const view: RunView = new RunView({
       runId,
       program,
-      onEnd: () => {
+      onEnd: (state) => {
         if (this.run === view) this.view?.setBusy(false);
         this.runsPanel.refresh(runId);
+        void actions.showCost(state.summary.usage);
       },
       onError: (m) => this.error(m),
-      actions: runActions({
-        runId,
-        mode: facts.mode,
-        feedback: facts.feedback,
-        rerun: facts.inputs && program ? () => this.rerun(program, facts.inputs!, false) : undefined,
-        edit: facts.inputs && program ? () => this.rerun(program, facts.inputs!, true) : undefined,
-        playground: () => this.openPlayground(null),
-        onFeedback: () => this.runsPanel.refresh(),
-      }),
+      actions: actions.el,
     });
     this.run = view;
     this.runSlot.replaceChildren(this.run.el);

@@ -1,7 +1,7 @@
 // Prices one LM call from the server's table (GET /api/prices), with the same
 // model-name rule as src/server/prices.ts (demo models are free; a provider
-// prefix or a dated snapshot prices as the base model). A browser test checks
-// that the calls of a run add up to the run cost the server reports.
+// prefix or a dated snapshot prices as the base model). test/server/run-find.test.ts
+// checks both give the same cost for every listed model and its variants.
 import type { Prices } from "./types";
 
 export function callCost(prices: Prices, model: string, usage: { prompt_tokens: number; completion_tokens: number }): number | null {

@@ -1,8 +1,12 @@
 // The row under a run's head: whether the run survives its page closing (its
 // mode), rerun it as it was or with edited inputs, open its LM calls in the
 // playground, and feedback.
+import type { UsageByModel } from "../dspy/events";
+import { getPrices } from "./api";
 import { h } from "./dom";
 import { FeedbackWidget } from "./feedback";
+import { callCost } from "./prices";
+import { money } from "./runs-panel";
 import type { Feedback } from "./types";
 
 export type RunModeName = "attached" | "sync" | "durable" | "playground";
@@ -26,18 +30,47 @@ export interface RunActionsOptions {
   onFeedback: (feedback: Feedback) => void;
 }
 
-export function runActions(o: RunActionsOptions): HTMLElement {
+export interface RunActions {
+  el: HTMLElement;
+  /** Shows the run's estimated cost from its usage per model (once it has ended). */
+  showCost(usage: UsageByModel): Promise<void>;
+}
+
+export function runActions(o: RunActionsOptions): RunActions {
   const mode = o.mode ? MODE[o.mode] : null;
-  return h(
+  const cost = h("span", { class: "run-cost", "data-role": "run-cost", hidden: true });
+  const el = h(
     "div",
     { class: "run-actions", "data-role": "run-actions" },
     mode ? h("span", { class: `run-mode m-${o.mode}`, "data-role": "run-mode", title: mode[1] }, mode[0]) : null,
+    cost,
     o.rerun ? h("button", { type: "button", class: "btn btn-small", "data-role": "rerun", title: "Run the same inputs again", onclick: o.rerun }, "↻ Rerun") : null,
     o.edit ? h("button", { type: "button", class: "btn btn-small", "data-role": "edit-rerun", title: "Put these inputs in the form to change them", onclick: o.edit }, "✎ Edit inputs") : null,
     h("button", { type: "button", class: "btn btn-small", "data-role": "open-playground", title: "Resend one of this run's LM prompts with edited messages or parameters", onclick: o.playground }, "Playground"),
     h("span", { class: "spacer" }),
     new FeedbackWidget(o.runId, o.feedback, o.onFeedback).el,
   );
+  return {
+    el,
+    async showCost(usage) {
+      const prices = await getPrices().catch(() => null);
+      if (!prices) return;
+      let total = 0;
+      for (const [model, u] of Object.entries(usage)) {
+        const c = callCost(prices, model, u);
+        if (c === null) {
+          cost.textContent = "cost: unknown model";
+          cost.title = `No list price for ${model} in the price table (${prices.version})`;
+          cost.hidden = false;
+          return;
+        }
+        total += c;
+      }
+      cost.textContent = `${money(total)} est.`;
+      cost.title = `Estimated from list prices (price table ${prices.version}); cached-input and batch discounts are not counted`;
+      cost.hidden = false;
+    },
+  };
 }
 
 /** What an unknown or expired run id shows instead of a blank page. */

@@ -20,6 +20,10 @@ it("Try an example fills the form and runs it, and the demo LM gets it right (15
   expect(await page.locator("[data-field=question]").inputValue()).toBe("What is 15% of 240?");
   await expect.poll(() => page.locator("#run").getAttribute("data-status"), { timeout: 60_000 }).toBe("succeeded");
   expect(await page.locator('[data-output="answer"]').textContent()).toBe("36");
+  // The run's cost, marked as an estimate (the demo LM is free).
+  const cost = page.locator("#run [data-role=run-cost]");
+  await expect.poll(() => cost.textContent()).toBe("$0 est.");
+  expect(await cost.getAttribute("title")).toMatch(/^Estimated from list prices \(price table \d{4}-\d{2}\)/);
   // An example link only fills the form (and focuses it) without running.
   const runId = await runIdOf(page);
   await page.locator('[data-example="1"]').click();

@@ -151,6 +151,18 @@ describe("metrics and prices", () => {
     expect(rows.reduce((t, r) => t + r.cost_usd!, 0)).toBeCloseTo(expected, 12);
   });
 
+  it("the page prices an LM call exactly as the server prices a run", async () => {
+    const { callCost } = await import("../../src/ui/prices");
+    const { PRICES, costOf } = await import("../../src/server/prices");
+    const table = { ...PRICES, estimate: true as const };
+    const usage = { prompt_tokens: 1234, completion_tokens: 567, total_tokens: 1801 };
+    const names = Object.keys(PRICES.models).flatMap((m) => [m, `openai/${m}`, `${m}-2025-01-01`, `${m}-latest`]);
+    for (const model of [...names, "demo/gpt-4o-mini", "mystery-model", "gpt-4o-mini-tts"]) {
+      expect(callCost(table, model, usage), model).toBe(costOf({ [model]: usage }));
+    }
+    expect(callCost(table, "claude-sonnet-4-20250514", usage)).toBeCloseTo((1234 * 3 + 567 * 15) / 1e6, 12);
+  });
+
   it("documents the new routes and query parameters in OpenAPI", async () => {
     const doc = (await (await get("/openapi.json")).json()) as any;
     for (const path of ["/api/prices", "/api/playground", "/api/runs/{run_id}/feedback"]) expect(doc.paths).toHaveProperty([path]);
