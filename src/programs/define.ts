@@ -32,6 +32,13 @@ export interface ProgramSpec {
   state?: object | string;
   /** Keep `api_base`/`base_url` of LMs in the bundled state (DSPy's allow_unsafe_lm_state). Only for files you trust. */
   allowUnsafeLmState?: boolean;
+  /**
+   * The module kind the catalogue shows; default: the root module's class. A custom root
+   * that only wires DSPy modules together can name the one it is about.
+   */
+  kind?: string;
+  /** Example inputs for a first visit ("Try an example"); each must pass the signature's input checks. */
+  examples?: Record<string, unknown>[];
 }
 
 export interface Program {
@@ -52,6 +59,7 @@ export interface Program {
    * (applied as `loadState`: its metadata is checked when it is uploaded).
    */
   create(uploaded?: SavedState, onWarning?: (message: string) => void): Module;
+  readonly examples: readonly Record<string, unknown>[];
   /** The LM a run of this program uses, built per run. */
   lm(env: LMEnv): LM;
 }
@@ -82,7 +90,15 @@ export function defineProgram(spec: ProgramSpec): Program {
   }
   const signature = spec.signature ?? signatureOf(probe);
   if (!signature) throw new Error(`Program "${spec.name}": its module has no signature; pass \`signature\``);
-  const kind = classNameOf(probe);
+  const kind = spec.kind ?? classNameOf(probe);
+  const examples = spec.examples ?? [];
+  for (const [i, example] of examples.entries()) {
+    try {
+      signature.validateInputs(example);
+    } catch (error) {
+      throw new Error(`Program "${spec.name}": example ${i + 1} does not fit its signature: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
   let resultFields: readonly Field[];
   try {
     resultFields = probe.resultFields();
@@ -100,6 +116,7 @@ export function defineProgram(spec: ProgramSpec): Program {
     streaming: spec.streaming ?? kind !== "Predict",
     adapter: spec.adapter,
     state,
+    examples,
     // The root takes the program's name, so events read `reason.predict`, `agent.extract.predict`.
     create: (uploaded?: SavedState, onWarning: (message: string) => void = () => {}) => {
       const module = spec.module();

@@ -7,9 +7,12 @@ import { bodyLimit } from "./middleware/body-limit";
 import { cors } from "./middleware/cors";
 import { openApiDocument } from "./openapi";
 import type { AppEnv } from "./request";
+import { feedbackRoutes } from "./routes/feedback";
 import { invokeRoutes } from "./routes/invoke";
 import { programStateRoutes } from "./routes/program-state";
 import { mcpRoutes } from "./routes/mcp";
+import { playgroundRoutes } from "./routes/playground";
+import { priceRoutes } from "./routes/prices";
 import { programRoutes } from "./routes/programs";
 import { runExportRoutes, runImportRoutes } from "./routes/run-files";
 import { runRoutes } from "./routes/runs";
@@ -35,6 +38,9 @@ export function createApp() {
   app.route("/api/runs", runRoutes);
   app.route("/api/runs", runExportRoutes);
   app.route("/mcp", mcpRoutes);
+  app.route("/api/runs", feedbackRoutes);
+  app.route("/api/prices", priceRoutes);
+  app.route("/api/playground", playgroundRoutes);
   app.route("/", invokeRoutes);
   return app;
 }

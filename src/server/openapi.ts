@@ -5,6 +5,7 @@ import { listPrograms } from "../programs/registry";
 import type { ServerEnv } from "./env";
 import { jsonSchemaOf, resultInfo, signatureInfo } from "./program-info";
 import { RUN_ID_PATTERN } from "./request";
+import { PlaygroundRequest } from "./playground";
 import { RunSummary } from "./run-types";
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -48,8 +49,13 @@ export function openApiDocument(env: ServerEnv, origin: string) {
         parameters: [
           { name: "name", in: "path", required: true, schema: { type: "string" } },
           { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 200, default: 20 } },
+          { name: "q", in: "query", schema: { type: "string", maxLength: 200 }, description: "Text in the inputs or outputs (case-insensitive)" },
+          { name: "status", in: "query", schema: { type: "string" }, description: "Comma-separated statuses, e.g. failed,interrupted" },
+          { name: "feedback", in: "query", schema: { enum: ["up", "down", "any"] } },
+          { name: "window", in: "query", schema: { enum: ["hour", "day", "week", "all"], default: "all" } },
+          { name: "before", in: "query", schema: { type: "string" }, description: "The next_before of the previous page" },
         ],
-        responses: { 200: json({ type: "object" }, "Runs"), ...errors(400, 401, 404) },
+        responses: { 200: json({ type: "object" }, "Runs, newest first, and next_before (null on the last page)"), ...errors(400, 401, 404) },
       },
     },
     "/api/programs/{name}/state": {
@@ -72,9 +78,33 @@ export function openApiDocument(env: ServerEnv, origin: string) {
     },
     "/api/programs/{name}/metrics": {
       get: {
-        summary: "Calls, outcomes, p50/p95 latency, tokens and estimated cost",
-        parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
-        responses: { 200: json({ type: "object" }, "Metrics"), ...errors(401, 404) },
+        summary: "Calls, outcomes, p50/p95 latency per status, tokens, estimated cost and feedback",
+        parameters: [
+          { name: "name", in: "path", required: true, schema: { type: "string" } },
+          { name: "window", in: "query", schema: { enum: ["hour", "day", "week", "all"], default: "all" } },
+        ],
+        responses: { 200: json({ type: "object" }, "Metrics"), ...errors(400, 401, 404) },
+      },
+    },
+    "/api/prices": {
+      get: { summary: "The versioned price table cost estimates come from (USD per million tokens)", responses: { 200: json({ type: "object" }, "Prices"), ...errors(401) } },
+    },
+    "/api/playground": {
+      post: {
+        summary: "Resend an LM prompt with edited messages or parameters, as a run of its own (mode playground), answered as SSE",
+        requestBody: { required: true, content: { "application/json": { schema: jsonSchemaOf(PlaygroundRequest) } } },
+        responses: { 200: sse("The playground run's events (X-Run-Id header)"), ...errors(400, 401, 404, 413) },
+      },
+    },
+    "/api/runs/{run_id}/feedback": {
+      post: {
+        summary: "Thumbs up/down and a note on a run, stored with the run and in its program's index",
+        parameters: [runIdParam],
+        requestBody: {
+          required: true,
+          content: { "application/json": { schema: { type: "object", properties: { rating: { enum: ["up", "down", null] }, note: { type: "string", maxLength: 2000 } } } } },
+        },
+        responses: { 200: json({ type: "object" }, "The stored feedback"), ...errors(400, 401, 404) },
       },
     },
     "/api/runs": {

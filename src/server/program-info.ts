@@ -39,6 +39,8 @@ export interface ProgramInfo {
   };
   /** What a run returns, which may be more than the signature's outputs (ReAct's `trajectory`, ChainOfThought's `reasoning`). */
   result: ResultInfo;
+  /** Example inputs to try the program with. */
+  examples: Record<string, unknown>[];
 }
 
 export interface ResultInfo {
@@ -99,5 +101,6 @@ export function programInfo(program: Program, env: ServerEnv, uploaded: Uploaded
     state: stateInfo(program, uploaded),
     signature: signatureInfo(program.signature),
     result: resultInfo(program.resultFields),
+    examples: [...program.examples],
   };
 }

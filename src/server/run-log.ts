@@ -127,7 +127,8 @@ export class RunLog {
     );
   }
 
-  summary(): RunSummary | null {
+  /** The run as stored in its log; RunObject adds the feedback kept beside it. */
+  summary(): Omit<RunSummary, "feedback"> | null {
     const r = this.row();
     if (!r) return null;
     return {

@@ -9,7 +9,8 @@ import { logBatchMs, retentionMs, secretsOf, type ServerEnv } from "./env";
 import { framed, frameSize, toLogBatch, type FramedEvent, type LogBatch } from "./log-batch";
 import { RunLog } from "./run-log";
 import { driveRun } from "./run-driver";
-import type { AppendResult, RunInit, RunSummary } from "./run-types";
+import type { AppendResult, Feedback, RunInit, RunSummary } from "./run-types";
+import { readFeedback, writeFeedback } from "./run-feedback";
 import { SSE_HEADERS, SseWriter, framesAfter, retryFrame } from "./sse";
 import { EventStamper } from "./stamper";
 import { getProgram } from "../programs/registry";
@@ -77,7 +78,17 @@ export class RunObject extends DurableObject<ServerEnv> {
   }
 
   summary(): RunSummary | null {
-    return this.log.summary();
+    const run = this.log.summary();
+    return run && { ...run, feedback: readFeedback(this.ctx.storage.sql) };
+  }
+
+  /** Stores a person's feedback on the run (any status) and copies it to the program index. */
+  async setFeedback(feedback: Feedback): Promise<RunSummary | null> {
+    const run = this.log.summary();
+    if (!run) return null;
+    writeFeedback(this.ctx.storage.sql, feedback);
+    await this.index(run.program).recordFeedback(run.run_id, feedback);
+    return this.summary();
   }
 
   /** Appends events (the log's own framing): tests and tools that hold events rather than a batch. */
@@ -194,7 +205,7 @@ export class RunObject extends DurableObject<ServerEnv> {
 
   /** The summary and every stored frame: what an export or the OTLP view reads. */
   exportLog(): { summary: RunSummary | null; frames: string } {
-    return { summary: this.log.summary(), frames: this.log.framesAfter(0) };
+    return { summary: this.summary(), frames: this.log.framesAfter(0) };
   }
 
   /**
@@ -211,7 +222,7 @@ export class RunObject extends DurableObject<ServerEnv> {
 
   /** Requests cancellation; the driver writes `run_end` (or the alarm does, after a grace). */
   async cancel(): Promise<RunSummary | null> {
-    const run = this.log.summary();
+    const run = this.summary();
     if (!run || run.status !== "running") return run;
     const now = Date.now();
     this.log.requestCancel(now);
@@ -224,7 +235,7 @@ export class RunObject extends DurableObject<ServerEnv> {
     this.controls.clear();
     const alarm = await this.ctx.storage.getAlarm();
     if (alarm === null || alarm > now + CANCEL_GRACE_MS) await this.ctx.storage.setAlarm(now + CANCEL_GRACE_MS);
-    return this.log.summary();
+    return this.summary();
   }
 
   /** GET /events?after=N: replay everything after N, then live events until run_end. */
@@ -340,7 +351,10 @@ export class RunObject extends DurableObject<ServerEnv> {
     this.ctx.waitUntil(
       Promise.all([
         this.index(run.program)
-          .recordEnd({ run_id: run.run_id, status: end.status, ended_at: end.ts, duration_ms: end.duration_ms, usage: end.usage, error: end.error })
+          .recordEnd({
+            run_id: run.run_id, status: end.status, ended_at: end.ts, duration_ms: end.duration_ms,
+            usage: end.usage, error: end.error, outputs: end.outputs, lm_calls: run.counts.lm_end ?? 0,
+          })
           .catch((e) => console.error(`run ${run.run_id}: program index not updated`, e)),
         this.ctx.storage.setAlarm(exporting ? Date.now() : end.ts + retentionMs(this.env)),
       ]),

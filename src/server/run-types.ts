@@ -5,9 +5,9 @@ import { ErrorInfo, RunStatus, UsageByModel } from "../dspy/events";
 
 /**
  * How a run is driven: by the Worker request that streams it or answers it, or
- * by its own object; `imported` runs were read from an exported file.
+ * by its own object; `imported` runs were read from an exported file; `playground` runs resend one LM call with edits.
  */
-export const RunMode = z.enum(["attached", "sync", "durable", "imported"]);
+export const RunMode = z.enum(["attached", "sync", "durable", "imported", "playground"]);
 export type RunMode = z.infer<typeof RunMode>;
 
 const Values = z.record(z.string(), z.unknown());
@@ -22,6 +22,14 @@ export const RunInit = z.object({
 });
 export type RunInit = z.infer<typeof RunInit>;
 
+/** A person's verdict on a run (POST /api/runs/{id}/feedback): the first step toward datasets. */
+export const Feedback = z.object({
+  rating: z.enum(["up", "down"]).nullable().describe("Thumbs up or down; null keeps only the note"),
+  note: z.string().max(2000).describe("Free text, may be empty"),
+  at: z.number().describe("When it was given (epoch ms)"),
+});
+export type Feedback = z.infer<typeof Feedback>;
+
 /** What GET /api/runs/{id} answers. */
 export const RunSummary = RunInit.extend({
   status: RunStatus,
@@ -35,6 +43,7 @@ export const RunSummary = RunInit.extend({
   counts: z.record(z.string(), z.number().int()).describe("Stored events per type"),
   appends: z.number().int().nonnegative().describe("Batches the log stored: its writes, a few per second at most whatever the token rate"),
   cancel_requested: z.boolean(),
+  feedback: Feedback.nullable(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

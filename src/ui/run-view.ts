@@ -22,6 +22,8 @@ export interface RunViewOptions {
   /** Called once when run_end has been applied. */
   onEnd?: (state: RunState) => void;
   onError?: (message: string) => void;
+  /** A row under the head: mode, rerun, playground, feedback (src/ui/run-actions.ts). */
+  actions?: HTMLElement | null;
 }
 
 export class RunView {
@@ -128,6 +130,7 @@ export class RunView {
         h("button", { type: "button", class: "btn btn-small", "data-role": "download", title: "Save this run (summary and every event) as JSON; dropping the file on a dspy-edge page imports it", onclick: () => void downloadRun(options.runId).catch((e: Error) => options.onError?.(e.message)) }, "Download"),
         this.cancelBtn,
       ),
+      options.actions ?? null,
       h("div", { class: "run-toolbar" }, tabBar, tools),
       body,
       this.result,

@@ -32,6 +32,7 @@ const SAMPLE: Record<string, Record<string, unknown>> = {
   classify: { text: "I love this product, it is great" },
   agent: { question: "What is 12 * 7 + 3?" },
   math: { question: "What is 2^10 + 5?" },
+  stats: { numbers: [1, 2, 3, 4], statistic: "sum", scale: 0.5 },
   best: { question: "How tall is Mount Everest?" },
   compare: { question: "What is 6 * 7?" },
   optimized: { question: "How many legs does a spider have?" },
@@ -42,7 +43,7 @@ describe("example programs on the demo LM", () => {
     const res = await fetchWithEnv(fast, "/api/programs");
     const { programs } = (await res.json()) as { programs: { name: string; module: string; model: string; demo: boolean; streaming: boolean }[] };
     expect(programs.map((p) => p.module)).toEqual(
-      expect.arrayContaining(["Predict", "ChainOfThought", "ReAct", "ProgramOfThought", "BestOfN", "CompareAttempts"]),
+      expect.arrayContaining(["Predict", "ChainOfThought", "ReAct", "ProgramOfThought", "BestOfN", "MultiChainComparison"]),
     );
     for (const p of programs.filter((p) => Object.keys(SAMPLE).includes(p.name))) {
       expect(p.model).toContain("demo");

@@ -5,7 +5,7 @@
 import type { FakeChatRequest, FakeReply } from "../../dspy/utils/fake-openai";
 import type { TypeSpec } from "../../dspy/types";
 import { nextStep, observations } from "./agent-step";
-import { submitFieldsFrom, writeCode } from "./code-writer";
+import { statisticOf, submitFieldsFrom, writeCode } from "./code-writer";
 import { bestSentence, computed, fact, keywords, sentiment, topic } from "./knowledge";
 import { readPrompt, type PromptField, type ReadPrompt } from "./prompt-reader";
 
@@ -153,7 +153,7 @@ function answer(prompt: ReadPrompt): Record<string, unknown> {
     Object.assign(s.chosen, step);
   }
   if (names.includes("generated_code")) {
-    s.chosen.generated_code = writeCode(s.question, submitFieldsFrom(prompt.instructions), prompt.values.error);
+    s.chosen.generated_code = writeCode(s.question, submitFieldsFrom(prompt.instructions), prompt.values.error, prompt.values);
   }
   for (const field of prompt.outputs) {
     if (!(field.name in s.chosen)) s.chosen[field.name] = valueFor(field.type, field, s);
@@ -161,7 +161,10 @@ function answer(prompt: ReadPrompt): Record<string, unknown> {
   // Reasoning before code: describe the code that follows.
   if ("generated_code" in s.chosen && names.includes("reasoning")) {
     const expr = computed(s.question);
-    s.chosen.reasoning = expr
+    const stat = statisticOf(prompt.values);
+    s.chosen.reasoning = stat
+      ? `I will compute the ${stat.statistic} of ${stat.numbers}${stat.scale !== null && Number(stat.scale) !== 1 ? `, times ${stat.scale},` : ""} in JavaScript and submit the result.`
+      : expr
       ? `I will compute ${expr.expression} in JavaScript and submit the result.`
       : `No arithmetic is needed; the code submits what is known about ${topic(s.question)}.`;
   }

@@ -8,5 +8,6 @@ import { math } from "./math";
 import { optimized } from "./optimized";
 import { qa } from "./qa";
 import { reason } from "./reason";
+import { stats } from "./stats";
 
-export const examples: Program[] = [qa, reason, classify, agent, math, best, compare, optimized];
+export const examples: Program[] = [qa, reason, classify, agent, math, stats, best, compare, optimized];
