@@ -85,6 +85,14 @@ export const eventBodies = {
     params: Record_,
   }),
   lm_delta: z.object({ ...call, delta: z.string() }),
+  // An attempt of this LM call failed and will be retried after wait_ms (same call_id as its lm_start).
+  lm_retry: z.object({
+    ...call,
+    attempt: z.number().int().min(1),
+    error: ErrorInfo,
+    status: z.number().int().nullable(),
+    wait_ms: z.number().nonnegative(),
+  }),
   lm_end: z.object({
     ...call,
     text: z.string().nullable(), // first choice; all choices in `texts` when n > 1

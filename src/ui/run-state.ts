@@ -171,6 +171,9 @@ export class RunState {
         this.emit({ kind: "node_delta", node, event });
         return;
       }
+      // A failed LM attempt that will be retried: the call stays open (shown by the trace UI).
+      case "lm_retry":
+        return;
       case "module_start":
       case "adapter_format_start":
       case "lm_start":
