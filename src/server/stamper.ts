@@ -30,6 +30,11 @@ export class EventStamper {
     return truncateEvent(redactEvent(event, this.secrets));
   }
 
+  /** A delta whose text StreamRedactor already redacted: no second pass over the event (the hot path). */
+  private stampDelta(draft: Extract<EventDraft, { type: "lm_delta" }>, ts: number): RunEvent {
+    return truncateEvent({ ...draft, run_id: this.runId, seq: ++this.seq, ts } as RunEvent);
+  }
+
   /**
    * The events a draft becomes: none for a delta held back entirely, the held
    * tail as a delta before an lm_end (or before run_end, for calls cut short),
@@ -40,12 +45,12 @@ export class EventStamper {
     if (draft.type === "lm_delta") {
       // The shown text may carry a few held characters of the previous delta; it keeps this delta's other fields.
       const delta = this.stream.push(draft.call_id, draft.delta);
-      return delta ? [this.stamp({ ...draft, delta }, ts)] : [];
+      return delta ? [this.stampDelta({ ...draft, delta }, ts)] : [];
     }
     const out: RunEvent[] = [];
     const release = (call: { call_id: string; parent_id: string | null; name: string }) => {
       const tail = this.stream.flush(call.call_id);
-      if (tail) out.push(this.stamp({ type: "lm_delta", call_id: call.call_id, parent_id: call.parent_id, name: call.name, delta: tail }, ts));
+      if (tail) out.push(this.stampDelta({ type: "lm_delta", call_id: call.call_id, parent_id: call.parent_id, name: call.name, delta: tail }, ts));
     };
     if (draft.type === "lm_end") release(draft);
     if (draft.type === "run_end") for (const callId of this.stream.pendingCalls()) release({ call_id: callId, parent_id: null, name: "unknown" });
