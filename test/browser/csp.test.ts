@@ -31,6 +31,10 @@ describe("the UI under its Content-Security-Policy", () => {
     await page.keyboard.press("Control+Enter");
     await expect.poll(() => page.locator("#run").getAttribute("data-status"), { timeout: 30_000 }).toBe("succeeded");
     expect(await page.locator("#run li.node").count()).toBeGreaterThan(0);
+    // Every view renders under the policy (the timeline positions its bars with styles).
+    for (const tab of ["timeline", "events", "tree"]) await page.locator(`#run [data-tab=${tab}]`).click();
+    const bar = await page.locator("#run .wf-bar").first().evaluate((el) => (el as HTMLElement).style.left);
+    expect(bar).toMatch(/%$/);
 
     // An inline script injected now is refused by the policy (the CSP is really enforced).
     const ran = await page.evaluate(() => {
