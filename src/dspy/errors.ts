@@ -1,33 +1,65 @@
 // Errors carry the context a user needs to fix the cause.
 import type { ErrorInfo } from "./events";
 
-/** The LM's answer could not be read as the signature's outputs. */
+/** How much of a completion a parse error quotes; the whole text stays in the call's lm_end. */
+export const PARSE_ERROR_EXCERPT_CHARS = 2000;
+
+/** The start and end of a long text with the omitted middle counted, `max` characters or about that. */
+export function excerpt(text: string, max = PARSE_ERROR_EXCERPT_CHARS): string {
+  if (text.length <= max) return text;
+  const half = Math.floor(max / 2);
+  return `${text.slice(0, half)}\n…[${text.length - 2 * half} characters omitted]…\n${text.slice(text.length - half)}`;
+}
+
+/**
+ * The LM's answer could not be read as the signature's outputs. The message
+ * quotes a bounded excerpt of the completion (DSPy quotes all of it; a 1 MB
+ * answer would make a 1 MB error), and when ChatAdapter fell back to
+ * JSONAdapter it keeps ChatAdapter's reason too (`earlier`), as DSPy's chained
+ * traceback does.
+ */
 export class AdapterParseError extends Error {
   override name = "AdapterParseError";
   constructor(
     readonly adapter: string,
     readonly signature: string,
+    /** The whole completion (not truncated). */
     readonly completion: string,
-    message: string,
+    /** Why it failed, without the completion. */
+    readonly reason: string,
     readonly field?: string,
+    /** The failure this one followed (ChatAdapter's, before falling back to JSONAdapter). */
+    readonly earlier?: AdapterParseError,
   ) {
     super(
-      `Adapter ${adapter} failed to parse the LM response.\n\nLM Response: ${completion}\n\n` +
-        `Expected to find output fields in the LM response: [${signature}]\n\n${message}`,
+      `Adapter ${adapter} failed to parse the LM response.\n\nLM Response: ${excerpt(completion)}\n\n` +
+        `Expected to find output fields in the LM response: [${signature}]\n\n${excerpt(reason)}` +
+        (earlier
+          ? `\n\nBefore that, ${earlier.adapter} failed: ${excerpt(earlier.reason, 1000)}\n` +
+            `${earlier.adapter}'s LM Response: ${excerpt(earlier.completion, 1000)}`
+          : ""),
     );
+  }
+
+  /** This failure, remembering the one it followed. */
+  after(earlier: AdapterParseError): AdapterParseError {
+    return new AdapterParseError(this.adapter, this.signature, this.completion, this.reason, this.field, earlier);
   }
 }
 
 /** The LM provider failed (HTTP error, timeout, abort): never retried with another adapter. */
 export class LMError extends Error {
   override name = "LMError";
+  /** The provider's Retry-After on the last attempt, in ms (a sync 429 passes it on). */
+  readonly retryAfterMs?: number;
   constructor(
     message: string,
     readonly model: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 

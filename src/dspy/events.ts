@@ -100,6 +100,14 @@ export const eventBodies = {
   }),
   // field: the output field the text belongs to; null outside any field (preamble, markers).
   lm_delta: z.object({ ...call, delta: z.string(), field: z.string().nullable().optional() }),
+  // An attempt of this LM call failed and will be retried after wait_ms (same call_id as its lm_start).
+  lm_retry: z.object({
+    ...call,
+    attempt: z.number().int().min(1),
+    error: ErrorInfo,
+    status: z.number().int().nullable(),
+    wait_ms: z.number().nonnegative(),
+  }),
   lm_end: z.object({
     ...call,
     text: z.string().nullable(), // first choice; all choices in `texts` when n > 1
@@ -110,14 +118,6 @@ export const eventBodies = {
     finish_reasons: z.array(z.string()).optional(),
     error: ErrorInfo.nullable(),
     duration_ms: z.number(),
-  }),
-  // An LM attempt failed and will be retried after wait_ms: same call_id as the LM call's lm_start.
-  lm_retry: z.object({
-    ...call,
-    attempt: z.number().int().min(1),
-    error: ErrorInfo,
-    status: z.number().nullable(),
-    wait_ms: z.number(),
   }),
   tool_start: z.object({ ...call, ...step, tool: z.string(), args: Record_ }),
   tool_end: z.object({

@@ -1,7 +1,7 @@
 // Turns callback hooks into event drafts, handed to `emit` synchronously the
 // moment each hook fires (the server stamps and streams them). Parent ids come
 // from `activeCallId()` inside the start hook: the enclosing call, as in DSPy.
-import type { Callback } from "./callbacks";
+import type { Callback, LmRetryInfo } from "./callbacks";
 import { attemptsNote, stepOf } from "./call-note";
 import { activeCallId } from "./context";
 import { errorInfo } from "./errors";
@@ -122,6 +122,11 @@ export class EventRecorder implements Callback {
   onLmDelta(callId: string, delta: string): void {
     const call = this.open.get(callId);
     this.send("lm_delta", { call_id: callId, parent_id: call?.parent_id ?? null, name: call?.name ?? "unknown", delta });
+  }
+
+  onLmRetry(callId: string, retry: LmRetryInfo): void {
+    const call = this.open.get(callId);
+    this.send("lm_retry", { call_id: callId, parent_id: call?.parent_id ?? null, name: call?.name ?? "unknown", ...retry });
   }
 
   onLmEnd(callId: string, outputs: unknown, error: unknown): void {

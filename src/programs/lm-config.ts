@@ -13,6 +13,31 @@ export interface LMEnv {
   LM_BASE_URL?: string;
   OPENAI_API_KEY?: string;
   DEMO_LM_DELAY_MS?: string;
+  /** Seconds to wait for an LM's first token (default 25). */
+  LM_FIRST_TOKEN_TIMEOUT_S?: string;
+  /** Seconds of silence allowed between two streamed chunks (default 20). */
+  LM_IDLE_TIMEOUT_S?: string;
+  /** Seconds within which every retry of one LM call must be able to finish (default 60). */
+  LM_RETRY_BUDGET_S?: string;
+}
+
+/** A `[vars]` number of seconds as ms; unset, empty or invalid (warned) means the LM's default. */
+function secondsVar(env: LMEnv, name: "LM_FIRST_TOKEN_TIMEOUT_S" | "LM_IDLE_TIMEOUT_S" | "LM_RETRY_BUDGET_S"): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds > 0) return seconds * 1000;
+  console.warn(`${name}="${raw}" is not a positive number of seconds; using the default`);
+  return undefined;
+}
+
+/** The LM timeouts configured in `[vars]` (LMOptions; undefined = the LM's default). */
+export function lmTimeouts(env: LMEnv) {
+  return {
+    firstTokenTimeoutMs: secondsVar(env, "LM_FIRST_TOKEN_TIMEOUT_S"),
+    idleTimeoutMs: secondsVar(env, "LM_IDLE_TIMEOUT_S"),
+    retryBudgetMs: secondsVar(env, "LM_RETRY_BUDGET_S"),
+  };
 }
 
 export const DEFAULT_DEMO_DELAY_MS = 12;
@@ -51,5 +76,6 @@ export function configuredLM(env: LMEnv): LM {
   return new LM(env.LM_MODEL || "gpt-4o-mini", {
     baseURL: env.LM_BASE_URL || "https://api.openai.com/v1",
     apiKey: env.OPENAI_API_KEY,
+    ...lmTimeouts(env),
   });
 }

@@ -1,10 +1,15 @@
-// The Hono app: middleware order matters — CORS first (so errors carry it),
-// health before auth, auth before anything that touches a program or run.
+// The Hono app: middleware order matters — security headers and CORS first (so
+// errors carry them), then the Origin check (a disallowed site never starts or
+// cancels a run, token or not), health before auth, auth before anything that
+// touches a program or run.
 import { Hono } from "hono";
 import { handleError, jsonError } from "./api-error";
 import { auth } from "./middleware/auth";
 import { bodyLimit } from "./middleware/body-limit";
 import { cors } from "./middleware/cors";
+import { originCheck } from "./middleware/origins";
+import { redactResponses } from "./middleware/redact";
+import { securityHeaders } from "./middleware/security-headers";
 import { openApiDocument } from "./openapi";
 import type { AppEnv } from "./request";
 import { feedbackRoutes } from "./routes/feedback";
@@ -21,7 +26,10 @@ export function createApp() {
   const app = new Hono<AppEnv>();
   app.onError(handleError);
   app.notFound((c) => jsonError(404, "not_found", `No route ${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.use("*", securityHeaders());
   app.use("*", cors());
+  app.use("*", originCheck());
+  app.use("*", redactResponses());
   app.get("/health", (c) => c.json({ ok: true }));
   // The run permalink is the UI page; the page asks for the token itself.
   app.get("/runs/:id", async (c) => {

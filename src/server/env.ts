@@ -10,7 +10,7 @@ export interface ServerEnv extends Omit<Env, Configurable> {
   OPENAI_API_KEY?: string;
   /** Secret. When set, every API route requires it (see middleware/auth.ts). */
   API_TOKEN?: string;
-  /** Comma-separated allowed origins, or `*` (the default). */
+  /** Other origins allowed to call the API, comma-separated; empty = same origin only (the default); `*` = any. */
   CORS_ORIGINS?: string;
   /** Pause before each streamed token of the demo LM, in ms. */
   DEMO_LM_DELAY_MS?: string;
@@ -30,6 +30,10 @@ export interface ServerEnv extends Omit<Env, Configurable> {
   OTEL_CAPTURE_CONTENT?: string;
   /** `service.name` of the exported traces; default `dspy-edge`. */
   OTEL_SERVICE_NAME?: string;
+  /** LM timeouts in seconds (see programs/lm-config.ts); unset = the defaults 25 / 20 / 60. */
+  LM_FIRST_TOKEN_TIMEOUT_S?: string;
+  LM_IDLE_TIMEOUT_S?: string;
+  LM_RETRY_BUDGET_S?: string;
 }
 
 /** Values that must never appear in an event, an error or a log line. */

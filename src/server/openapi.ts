@@ -14,15 +14,16 @@ const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((code) => [String(code), json(ref("Error"), ERROR_TEXT[code] ?? "Error")]));
 const ERROR_TEXT: Record<number, string> = {
   400: "Bad JSON, or inputs that do not match the signature (field-level `details.issues`)",
-  401: "Missing or wrong API token (only when API_TOKEN is set)",
+  401: "Missing or wrong API token, or not the Bearer scheme (only when API_TOKEN is set)",
+  403: "A browser request from an origin that is neither this server's nor in CORS_ORIGINS, or setting a program's state while no API_TOKEN is configured",
   404: "Unknown program or run",
-  403: "Setting a program's state needs API_TOKEN to be configured",
   409: "The run was cancelled",
   413: "Body larger than 1 MB",
+  415: "The body is not Content-Type: application/json",
   422: "The saved state does not fit the program (error.code says why: missing_key, missing_metadata, custom_lm_class, …)",
-  429: "Rate limited by the LM provider",
+  429: "Rate limited by the LM provider (its Retry-After is passed on)",
   500: "The program failed (a tool or module error); details carry the run id",
-  502: "The LM failed or answered in a form that could not be parsed",
+  502: "The LM failed or answered in a form that could not be parsed, or the answer is over 10 MB",
 };
 const sse = (description: string) => ({
   description,
@@ -126,7 +127,7 @@ export function openApiDocument(env: ServerEnv, origin: string) {
         },
         responses: {
           202: json({ type: "object", required: ["run_id", "events_url"], properties: { run_id: { type: "string" }, events_url: { type: "string" } } }, "Started"),
-          ...errors(400, 401, 404, 413),
+          ...errors(400, 401, 403, 404, 413, 415),
         },
       },
     },
@@ -177,7 +178,7 @@ export function openApiDocument(env: ServerEnv, origin: string) {
       },
     },
     "/api/runs/{run_id}/cancel": {
-      post: { summary: "Cancel a live run (LM requests abort; run_end status cancelled)", parameters: [runIdParam], responses: { 200: json({ type: "object" }, "Already finished"), 202: json({ type: "object" }, "Cancelling"), ...errors(401, 404) } },
+      post: { summary: "Cancel a live run (LM requests abort; run_end status cancelled)", parameters: [runIdParam], responses: { 200: json({ type: "object" }, "Already finished"), 202: json({ type: "object" }, "Cancelling"), ...errors(401, 403, 404) } },
     },
   };
   for (const p of programs) {
@@ -196,7 +197,7 @@ export function openApiDocument(env: ServerEnv, origin: string) {
         summary: `${p.description} Signature: ${sig.text}`,
         tags: [p.name],
         requestBody: body,
-        responses: { 200: json(result, "The outputs, with the run id"), ...errors(400, 401, 404, 409, 413, 429, 500, 502) },
+        responses: { 200: json(result, "The outputs, with the run id"), ...errors(400, 401, 403, 404, 409, 413, 415, 429, 500, 502) },
       },
     };
     paths[`/${p.name}/stream`] = {
@@ -205,7 +206,7 @@ export function openApiDocument(env: ServerEnv, origin: string) {
         summary: `${p.name}, streamed: every event as SSE while it runs`,
         tags: [p.name],
         requestBody: body,
-        responses: { 200: sse("Events until run_end"), ...errors(400, 401, 404, 413) },
+        responses: { 200: sse("Events until run_end"), ...errors(400, 401, 403, 404, 413, 415) },
       },
     };
   }

@@ -40,7 +40,17 @@ export function requireRunStub(c: AppContext, runId: string) {
   return runStub(c.env, runId);
 }
 
+/** `application/json`, with or without parameters (charset). */
+const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
+
 export async function readJsonObject(c: AppContext): Promise<Record<string, unknown>> {
+  // A JSON-only API: the types an HTML form can send without a preflight (text/plain…) never start anything.
+  const type = c.req.header("content-type") ?? "";
+  if (!JSON_TYPE.test(type.trim())) {
+    throw new ApiError(415, "unsupported_media_type", `Send the body as JSON with \`Content-Type: application/json\`${type ? ` (got "${type.slice(0, 100)}")` : ""}.`, {
+      content_type: type ? type.slice(0, 100) : null,
+    });
+  }
   const text = await c.req.text();
   if (!text.trim()) throw new ApiError(400, "bad_json", "The request body is empty; send a JSON object.");
   let body: unknown;

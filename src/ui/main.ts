@@ -1,4 +1,5 @@
 // Entry point of the browser bundle (scripts/build-ui.mjs → static/app.js).
+import "./csp";
 import { App } from "./app";
 import { byId } from "./dom";
 import { enableRunFileDrop } from "./import-drop";

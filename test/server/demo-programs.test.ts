@@ -13,7 +13,7 @@ import { fetchWithEnv, parseSse } from "./helpers";
 const fast = { DEMO_LM_DELAY_MS: "0" };
 
 async function stream(program: string, inputs: Record<string, unknown>) {
-  const res = await fetchWithEnv(fast, `/${program}/stream`, { method: "POST", body: JSON.stringify(inputs) });
+  const res = await fetchWithEnv(fast, `/${program}/stream`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(inputs) });
   expect(res.status).toBe(200);
   return parseSse(await res.text()).events;
 }

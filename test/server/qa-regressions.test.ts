@@ -13,7 +13,7 @@ import { fetchWithEnv, get, parseSse, post, readSse } from "./helpers";
 const fast = { DEMO_LM_DELAY_MS: "0" };
 
 async function demoRun(program: string, inputs: Record<string, unknown>) {
-  const res = await fetchWithEnv(fast, `/${program}/stream`, { method: "POST", body: JSON.stringify(inputs) });
+  const res = await fetchWithEnv(fast, `/${program}/stream`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(inputs) });
   expect(res.status).toBe(200);
   const events = parseSse(await res.text()).events;
   const end = events.at(-1)!;
@@ -76,7 +76,7 @@ describe("QA regressions", () => {
   });
 
   it("demo qa: an empty question gets a sentence, not 'about .' (the server now refuses a blank one first)", async () => {
-    const res = await fetchWithEnv(fast, "/qa", { method: "POST", body: JSON.stringify({ question: "" }) });
+    const res = await fetchWithEnv(fast, "/qa", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: "" }) });
     expect(res.status).toBe(400);
     // The demo LM itself still answers a blank question (a program with an Optional input can send one).
     const messages = new ChatAdapter().format(new Signature("question -> answer"), [], { question: "" });

@@ -5,7 +5,7 @@
 // objective, demo ordering; subclasses supply the structure block, the output
 // reminder, demo answers and the parser.
 import { withCallbacksSync, type Callback, type HasCallbacks } from "../callbacks";
-import { AdapterParseError } from "../errors";
+import { AdapterParseError, excerpt } from "../errors";
 import type { Message } from "../events";
 import type { LM, LMKwargs } from "../lm";
 import type { Field, Signature } from "../signature";
@@ -173,7 +173,7 @@ export abstract class Adapter implements HasCallbacks {
       throw this.parseError(
         signature,
         completion,
-        `Failed to parse field ${field.name} with value ${shown()} from the LM response. Error message: ${(error as Error).message}`,
+        `Failed to parse field ${field.name} with value ${excerpt(shown(), 1000)} from the LM response. Error message: ${excerpt((error as Error).message, 1000)}`,
         field.name,
       );
     }

@@ -9,6 +9,13 @@ import { newRun, readJsonObject, requireProgram, runStub, validateInputs, type A
 import { SSE_HEADERS, SseWriter, retryFrame } from "../sse";
 import { runInWorker } from "../worker-run";
 
+/** Largest sync answer (`POST /{program}`) in UTF-8 bytes; larger ones are a clear 502, never cut. */
+export const MAX_SYNC_ANSWER_BYTES = 10_000_000;
+
+function utf8Length(text: string): number {
+  return text.length * 3 <= MAX_SYNC_ANSWER_BYTES ? text.length : new TextEncoder().encode(text).byteLength;
+}
+
 /**
  * Validates the request and starts creating the run's object. The creation is
  * not awaited: the run starts (and the client gets its first events) at once,
@@ -30,7 +37,10 @@ function failure(program: Program, runId: string, status: string, error: unknown
   const message = `${program.name} ${status}: ${info?.message ?? "unknown error"}`;
   if (status === "cancelled") return new ApiError(409, "run_cancelled", message, details);
   if (error instanceof LMError) {
-    return error.status === 429 ? new ApiError(429, "rate_limited", message, details) : new ApiError(502, "lm_error", message, details);
+    if (error.status !== 429) return new ApiError(502, "lm_error", message, details);
+    // The LM's own Retry-After, in whole seconds, so the caller knows when to try again.
+    const retryAfter: Record<string, string> = error.retryAfterMs !== undefined ? { "Retry-After": String(Math.ceil(error.retryAfterMs / 1000)) } : {};
+    return new ApiError(429, "rate_limited", message, details, retryAfter);
   }
   if (error instanceof AdapterParseError) return new ApiError(502, "lm_parse_error", message, details);
   return new ApiError(500, "run_failed", message, details);
@@ -55,7 +65,15 @@ export const invokeRoutes = new Hono<AppEnv>()
     const run = runInWorker({ env: c.env, stub, runId, program, inputs, ready });
     // If the caller hangs up, the run still gets the platform's grace period to finish and be logged.
     c.executionCtx.waitUntil(run.catch(() => {}));
-    const { end, error } = await run;
+    const { end, error, outputs } = await run;
     if (end.status !== "succeeded") throw failure(program, runId, end.status, error, end.error);
-    return c.json({ run_id: runId, ...end.outputs }, 200, { "X-Run-Id": runId });
+    // The program's real outputs: the logged run_end may be cut to fit an event, an answer never is.
+    const body = JSON.stringify({ run_id: runId, ...(outputs ?? end.outputs) });
+    const bytes = utf8Length(body);
+    if (bytes > MAX_SYNC_ANSWER_BYTES) {
+      throw new ApiError(502, "answer_too_large", `${program.name} succeeded, but its answer is ${bytes} bytes, over the ${MAX_SYNC_ANSWER_BYTES}-byte limit of a sync answer. The run's log keeps the outputs, shortened: GET /api/runs/${runId}/events.`, {
+        run_id: runId, bytes, max_bytes: MAX_SYNC_ANSWER_BYTES, events_url: `/api/runs/${runId}/events`,
+      });
+    }
+    return new Response(body, { status: 200, headers: { "content-type": "application/json", "X-Run-Id": runId } });
   });
