@@ -47,7 +47,16 @@ export async function startDevServer(vars: Record<string, string> = {}): Promise
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const state = mkdtempSync(join(tmpdir(), "dspy-edge-dev-"));
   // Blank secrets: a developer's shell key must not reach the server under test.
-  const env = { ...process.env, OPENAI_API_KEY: "", API_TOKEN: "", WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
+  // No network: no metrics, and the placeholder `request.cf` instead of a download (see scripts/dev.mjs).
+  const env = {
+    ...process.env,
+    OPENAI_API_KEY: "",
+    API_TOKEN: "",
+    WRANGLER_SEND_METRICS: "false",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    CI: "true",
+    NO_COLOR: "1",
+  };
   // Empty key = the demo LM even when a developer's .dev.vars holds a real one.
   const allVars = { OPENAI_API_KEY: "", API_TOKEN: "", ...vars };
   let output = "";

@@ -6,6 +6,7 @@ import type { Module } from "../dspy/module";
 import type { Field, Signature } from "../dspy/signature";
 import { classNameOf } from "../dspy/utils/class-name";
 import { configuredLM, type LMEnv } from "./lm-config";
+import { programNameProblem } from "./names";
 
 export interface ProgramSpec {
   /** URL segment: `POST /{name}`. Lowercase letters, digits, `-` and `_`. */
@@ -35,8 +36,6 @@ export interface Program {
   lm(env: LMEnv): LM;
 }
 
-/** Names the Worker routes itself (or serves as assets), so no program may take them. */
-const RESERVED = new Set(["api", "health", "openapi.json", "runs", "index.html", "app.js", "app.css", "favicon.ico", "static", "assets"]);
 
 /** The module's own signature, else its inner predictor's (ChainOfThought), else a wrapped module's (BestOfN, Refine). */
 function signatureOf(module: unknown): Signature | undefined {
@@ -45,9 +44,8 @@ function signatureOf(module: unknown): Signature | undefined {
 }
 
 export function defineProgram(spec: ProgramSpec): Program {
-  if (!/^[a-z][a-z0-9_-]{0,63}$/.test(spec.name) || RESERVED.has(spec.name)) {
-    throw new Error(`Program name "${spec.name}" must match [a-z][a-z0-9_-]* and not be one of ${[...RESERVED].join(", ")}`);
-  }
+  const nameProblem = programNameProblem(spec.name);
+  if (nameProblem) throw new Error(nameProblem);
   const probe = spec.module();
   const signature = spec.signature ?? signatureOf(probe);
   if (!signature) throw new Error(`Program "${spec.name}": its module has no signature; pass \`signature\``);
