@@ -42,8 +42,11 @@ async function waitForHealth(url: string, child: ChildProcess, log: () => string
   throw new Error(`wrangler dev did not answer ${url}/health within 120 s:\n${log()}`);
 }
 
-/** `vars` override wrangler.toml [vars]; the key is always empty, so the demo LM answers. */
-export async function startDevServer(vars: Record<string, string> = {}): Promise<DevServer> {
+/**
+ * `vars` override wrangler.toml [vars]; the key is always empty, so the demo LM answers.
+ * `cwd` serves another copy of the project (the scaffold test serves a temporary one).
+ */
+export async function startDevServer(vars: Record<string, string> = {}, options: { cwd?: string } = {}): Promise<DevServer> {
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const state = mkdtempSync(join(tmpdir(), "dspy-edge-dev-"));
   // Blank secrets: a developer's shell key must not reach the server under test.
@@ -72,7 +75,7 @@ export async function startDevServer(vars: Record<string, string> = {}): Promise
       "--log-level", "warn",
       ...Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],
-    { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+    { cwd: options.cwd ?? root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   child.stdout?.on("data", (d) => (output += d));
   child.stderr?.on("data", (d) => (output += d));

@@ -128,7 +128,7 @@ export class LogView implements View {
     if (!line) return;
     this.write([indent, ...line]);
     if (type === "lm_end" && node.text && !node.error) {
-      for (const text of node.text.split("\n")) if (text.trim()) this.write([[indent + "    │ ", "dim"], [text, "dim"]]);
+      for (const text of readable(node.text).split("\n")) if (text.trim()) this.write([[indent + "    │ ", "dim"], [text, "dim"]]);
     }
   }
 

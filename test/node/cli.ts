@@ -1,0 +1,33 @@
+// Runs the `dspy-edge` command as a user would (node bin/dspy-edge.mjs …) and collects what it printed.
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+
+export const root = resolve(import.meta.dirname, "../..");
+export const BIN = resolve(root, "bin/dspy-edge.mjs");
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string; node?: string; command?: string[] } = {},
+): Promise<CliResult> {
+  // A clean environment: no colours, no token or URL from the developer's shell unless a test sets them.
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: "1", API_TOKEN: undefined, DSPY_EDGE_URL: undefined, ...options.env })) {
+    if (v !== undefined) env[k] = v;
+  }
+  const [cmd, ...cmdArgs] = options.command ?? [options.node ?? process.execPath, BIN];
+  return new Promise((ok, fail) => {
+    const child = spawn(cmd, [...cmdArgs, ...args], { cwd: options.cwd ?? root, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.once("error", fail);
+    child.once("close", (code) => ok({ code, stdout, stderr }));
+  });
+}
