@@ -20,9 +20,9 @@ export function runCli(
   for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: "1", API_TOKEN: undefined, DSPY_EDGE_URL: undefined, ...options.env })) {
     if (v !== undefined) env[k] = v;
   }
-  const [cmd, ...cmdArgs] = options.command ?? [options.node ?? process.execPath, BIN];
+  const [cmd, ...cmdArgs]: string[] = options.command ?? [options.node ?? process.execPath, BIN];
   return new Promise((ok, fail) => {
-    const child = spawn(cmd, [...cmdArgs, ...args], { cwd: options.cwd ?? root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd!, [...cmdArgs, ...args], { cwd: options.cwd ?? root, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
