@@ -22,7 +22,7 @@ export function runCli(
   }
   const [cmd, ...cmdArgs]: string[] = options.command ?? [options.node ?? process.execPath, BIN];
   return new Promise((ok, fail) => {
-    const child = spawn(cmd!, [...cmdArgs, ...args], { cwd: options.cwd ?? root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd!, [...cmdArgs, ...args], { cwd: options.cwd ?? root, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
