@@ -109,8 +109,14 @@ function readState(cwd: string, path: string): unknown {
   } catch (e) {
     throw new CliError(`--state ${path}: not JSON (${e instanceof Error ? e.message : String(e)}); pass the file DSPy's program.save("….json") wrote`);
   }
-  if (typeof state !== "object" || state === null || Array.isArray(state)) {
-    throw new CliError(`--state ${path}: expected a JSON object (DSPy's saved state: {"predict": {"demos": …}, …})`);
+  // DSPy saves one entry per predictor, by its path ("predict", "extract.predict"), next to "metadata".
+  const predictors = Object.entries(typeof state === "object" && state !== null && !Array.isArray(state) ? state : {}).filter(
+    ([key, value]) => key !== "metadata" && typeof value === "object" && value !== null && ("demos" in value || "signature" in value),
+  );
+  if (predictors.length === 0) {
+    throw new CliError(
+      `--state ${path}: expected DSPy's saved state, {"<predictor>": {"demos": […], "signature": {…}}, "metadata": {…}}, as program.save("….json") writes it`,
+    );
   }
   return state;
 }
@@ -175,7 +181,8 @@ interface Template {
 /** The program file: imports, any helper the module needs, and one defineProgram call. */
 export function programSource(t: Template): string {
   const sig = JSON.stringify(t.signature);
-  const last = t.parsed.outputFields[t.parsed.outputFields.length - 1].name;
+  // The first output is usually the answer: what a reward reads and a vote counts.
+  const main = t.parsed.outputFields[0].name;
   const description = t.description ?? `${t.parsed.inputFields.map((f) => f.name).join(", ")} → ${t.parsed.outputFields.map((f) => f.name).join(", ")} (${DESCRIBE[t.kind]}).`;
   const imports = new Set<string>();
   const body: string[] = [];
@@ -185,9 +192,9 @@ export function programSource(t: Template): string {
     imports.add(`import type { Inputs } from "../dspy/module";`);
     imports.add(`import type { Prediction } from "../dspy/prediction";`);
     body.push(
-      `/** An attempt's reward from 0 to 1 (here: 1 once \`${last}\` is filled in). Say what "better" means for your task. */`,
+      `/** An attempt's reward from 0 to 1 (here: 1 once \`${main}\` is filled in). Say what "better" means for your task. */`,
       `function reward(_inputs: Inputs, prediction: Prediction): number {`,
-      `  return String(prediction.get(${JSON.stringify(last)}) ?? "").trim() ? 1 : 0;`,
+      `  return String(prediction.get(${JSON.stringify(main)}) ?? "").trim() ? 1 : 0;`,
       `}`,
       ``,
     );
@@ -266,11 +273,11 @@ export function programSource(t: Template): string {
       body.push(
         `const task = new Signature(${sig});`,
         ``,
-        `/** The prediction whose \`${last}\` most predictions agree on (the first of them on a tie). */`,
+        `/** The prediction whose \`${main}\` most predictions agree on (the first of them on a tie). */`,
         `function majority(predictions: Prediction[]): Prediction {`,
         `  const votes = new Map<string, { prediction: Prediction; count: number }>();`,
         `  for (const prediction of predictions) {`,
-        `    const key = JSON.stringify(prediction.get(${JSON.stringify(last)}));`,
+        `    const key = JSON.stringify(prediction.get(${JSON.stringify(main)}));`,
         `    const vote = votes.get(key) ?? { prediction, count: 0 };`,
         `    vote.count++;`,
         `    votes.set(key, vote);`,
