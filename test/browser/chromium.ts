@@ -21,7 +21,7 @@ export class NoChromiumError extends Error {
 }
 
 /** The browser's path, or a NoChromiumError that tells what to install or set. */
-export function findChromium(env: NodeJS.ProcessEnv = process.env, debianPath = DEBIAN_PATH): string {
+export function findChromium(env: Record<string, string | undefined> = process.env, debianPath = DEBIAN_PATH): string {
   const chosen = env[CHROMIUM_ENV];
   if (chosen) {
     if (executable(chosen)) return chosen;

@@ -7,7 +7,7 @@ import { describe, expect, inject, it } from "vitest";
 import { RunEvent } from "../../src/dspy/events";
 import { parseInputs } from "../../src/cli/inputs";
 import type { FieldInfo } from "../../src/server/program-info";
-import { BIN, runCli } from "./cli";
+import { BIN, runCli, startCli } from "./cli";
 
 const url = inject("serverURL");
 const token = inject("apiToken");
@@ -142,6 +142,35 @@ describe("dspy-edge call", () => {
     expect(final).toMatch(/├─ ✓ tool calculator\(expression="17 \* 3"\) {2}→ 51/);
     expect(final).toMatch(/└─ ✓ agent.extract {2}ChainOfThought/);
     expect(final.trimEnd().split("\n").at(-1)).toBe("answer: 51");
+  });
+
+  describe("ending early", () => {
+    it("a run cancelled while it is drawn ends with ✗ cancelled and exit status 1", async () => {
+      const cli = startCli(["call", "agent", "question=What is 17 * 3?", "--url", url], authed);
+      const [, runId] = await cli.waitFor(/run ([0-9a-f]{32})/);
+      await cli.waitFor(/▸ agent\.react/);
+      const res = await fetch(`${url}/api/runs/${runId}/cancel`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(202);
+      const r = await cli.done;
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/\n✗ cancelled in \d/);
+      expect(r.stdout).not.toContain("answer: 51");
+    });
+
+    it("Ctrl-C stops following, leaves the run going, and says how to resume or cancel it", async () => {
+      const cli = startCli(["call", "agent", "question=What is 17 * 3?", "--url", url], authed);
+      const [, runId] = await cli.waitFor(/run ([0-9a-f]{32})/);
+      await cli.waitFor(/▸ agent\.react/);
+      cli.child.kill("SIGINT");
+      const r = await cli.done;
+      expect(r.code).toBe(130);
+      expect(r.stderr).toContain(`Stopped following run ${runId}; it goes on on the server`);
+      expect(r.stderr).toContain(`Continue: dspy-edge call --resume ${runId} --url ${url}\n`);
+      // It did go on: following it again gets to its end.
+      const resumed = await runCli(["call", "--resume", runId, "--url", url], { env: authed });
+      expect(resumed.code).toBe(0);
+      expect(resumed.stdout.trimEnd().split("\n").at(-1)).toBe("answer: 51");
+    });
   });
 
   describe("errors", () => {
