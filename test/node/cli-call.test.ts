@@ -144,6 +144,13 @@ describe("dspy-edge call", () => {
     expect(final.trimEnd().split("\n").at(-1)).toBe("answer: 51");
   });
 
+  it.skipIf(!systemNode20())("starts on the system's Node 20 too (plain `npx` outside npm scripts may give it)", async () => {
+    const r = await runCli(["call", "qa", "question=What is the capital of France?", "--url", url], { env: authed, node: SYSTEM_NODE });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\nanswer: \S/);
+  });
+
   describe("ending early", () => {
     it("a run cancelled while it is drawn ends with ✗ cancelled and exit status 1", async () => {
       const cli = startCli(["call", "agent", "question=What is 17 * 3?", "--url", url], authed);
@@ -258,6 +265,12 @@ describe("key=value inputs are read like the form reads them", () => {
     );
   });
 });
+
+const SYSTEM_NODE = "/usr/bin/node";
+
+function systemNode20(): boolean {
+  return /^v20\./.test(spawnSync(SYSTEM_NODE, ["--version"], { encoding: "utf8" }).stdout ?? "");
+}
 
 function hasScript(): boolean {
   return spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;
