@@ -99,7 +99,8 @@ async function readFrames(response: Response, signal: AbortSignal | undefined, o
   }
 }
 
-function parseFrame(raw: string, runId: string): Arrival | null {
+/** One SSE data line as an Arrival; null when it is not an event of this run. */
+export function parseFrame(raw: string, runId: string): Arrival | null {
   let data: unknown;
   try {
     data = JSON.parse(raw);

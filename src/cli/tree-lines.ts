@@ -18,11 +18,22 @@ function mark(node: CallNode): Piece {
   return node.error ? ["✗ ", "red"] : ["✓ ", "green"];
 }
 
+/** `step 2/6` on a repeated module; `kept 2 · rewards 0.5, 1` on a BestOfN/Refine. */
+function steps(node: CallNode): Piece[] {
+  const out: Piece[] = [];
+  if (node.step !== null) out.push(["  step " + node.step + (node.stepOf !== null ? `/${node.stepOf}` : ""), "cyan"]);
+  if (node.rewards !== null) {
+    const rewards = node.rewards.map((r) => (r === null ? "✗" : String(Math.round(r * 1000) / 1000))).join(", ");
+    out.push(["  " + (node.kept !== null ? `kept ${node.kept} · ` : "none kept · ") + `rewards ${rewards}`, "cyan"]);
+  }
+  return out;
+}
+
 /** One call as one line (without the tree guides in front of it). */
 export function callLine(node: CallNode, now: number): Line {
   switch (node.kind) {
     case "module":
-      return [mark(node), [node.name, "bold"], ["  " + node.detail, "dim"], ...timing(node, now), ...failure(node)];
+      return [mark(node), [node.name, "bold"], ["  " + node.detail, "dim"], ...steps(node), ...timing(node, now), ...failure(node)];
     case "lm": {
       const usage = node.usage ? [["  " + `${node.usage.prompt_tokens}→${node.usage.completion_tokens} tok`, "cyan"] as Piece] : [];
       const streaming = !node.ended && node.text ? [["  " + `${node.text.length} chars`, "dim"] as Piece] : [];

@@ -2,6 +2,7 @@
 // draws. Each event is applied once (the follower drops repeats by seq).
 import type { ErrorInfo, RunEvent, Usage } from "../dspy/events";
 import type { Arrival } from "./follow";
+import { duration } from "./text";
 
 export type NodeKind = "module" | "lm" | "tool" | "format" | "parse";
 
@@ -26,8 +27,14 @@ export interface CallNode {
   cached: boolean;
   args: Record<string, unknown> | null;
   result: unknown;
-  /** Events this client has no view for (a newer server's types), e.g. `lm_retry attempt 1: …`. */
+  /** Retries of an LM call, and events of types this client does not know, one line each. */
   notes: string[];
+  /** A repeated module's place: BestOfN/Refine attempt or ReAct iteration `step` of at most `stepOf`. */
+  step: number | null;
+  stepOf: number | null;
+  /** BestOfN/Refine: each attempt's reward (null: it failed) and the attempt kept. */
+  rewards: (number | null)[] | null;
+  kept: number | null;
 }
 
 const KIND: Partial<Record<RunEvent["type"], NodeKind>> = {
@@ -54,7 +61,7 @@ export class RunTree {
   apply(arrival: Arrival, now = Date.now()): CallNode | null {
     this.lastSeq = Math.max(this.lastSeq, arrival.seq);
     const event = arrival.event;
-    if (!event) return this.note(arrival);
+    if (!event || arrival.type === "lm_retry") return this.note(arrival);
     switch (event.type) {
       case "run_start":
         this.program = event.program;
@@ -68,18 +75,26 @@ export class RunTree {
       case "tool_start":
       case "adapter_format_start":
       case "adapter_parse_start":
-        return this.start(event, KIND[event.type]!, now);
+        return this.start(event, KIND[event.type]!, now, arrival.data);
       case "lm_delta": {
         const node = this.nodes.get(event.call_id);
         if (node) node.text += event.delta;
         return node ?? null;
       }
+      case "module_end":
+      case "lm_end":
+      case "tool_end":
+      case "adapter_format_end":
+      case "adapter_parse_end":
+        return this.finish(event, arrival.data);
       default:
-        return this.finish(event);
+        return this.note(arrival);
     }
   }
 
-  private start(event: Extract<RunEvent, { call_id: string }>, kind: NodeKind, now: number): CallNode {
+  // Optional fields (step, rewards, kept) are read from the raw event: a server may send them before
+  // this client's schema knows them.
+  private start(event: Extract<RunEvent, { call_id: string }>, kind: NodeKind, now: number, data: Record<string, unknown>): CallNode {
     const parent = event.parent_id ? this.nodes.get(event.parent_id) : undefined;
     const detail =
       event.type === "module_start" ? event.module
@@ -105,13 +120,17 @@ export class RunTree {
       args: event.type === "tool_start" ? event.args : null,
       result: undefined,
       notes: [],
+      step: positiveInt(data.step),
+      stepOf: positiveInt(data.step_of),
+      rewards: null,
+      kept: null,
     };
     this.nodes.set(node.id, node);
     (parent ? parent.children : this.roots).push(node);
     return node;
   }
 
-  private finish(event: RunEvent): CallNode | null {
+  private finish(event: RunEvent, data: Record<string, unknown>): CallNode | null {
     if (!("call_id" in event)) return null;
     const node = this.nodes.get(event.call_id);
     if (!node) return null;
@@ -124,21 +143,25 @@ export class RunTree {
       node.cached = event.cached;
     }
     if (event.type === "tool_end") node.result = event.result;
+    if (Array.isArray(data.rewards)) node.rewards = data.rewards.map((r) => (typeof r === "number" ? r : null));
+    node.kept = positiveInt(data.kept);
     return node;
   }
 
-  /** An event of a type this client does not know, kept as a note on its call when it names one. */
+  /** An LM retry, or an event of a type this client does not know: a note on its call when it names one. */
   private note(arrival: Arrival): CallNode | null {
-    const callId = arrival.data.call_id;
-    const node = typeof callId === "string" ? this.nodes.get(callId) : undefined;
+    const data = arrival.data;
+    const node = typeof data.call_id === "string" ? this.nodes.get(data.call_id) : undefined;
     if (!node) return null;
-    const error = arrival.data.error as { message?: unknown } | null | undefined;
-    const attempt = arrival.data.attempt;
-    node.notes.push(
-      [arrival.type, typeof attempt === "number" ? `attempt ${attempt}` : "", typeof error?.message === "string" ? error.message : ""]
-        .filter(Boolean)
-        .join(" · "),
-    );
+    const error = data.error as { type?: unknown; message?: unknown } | null | undefined;
+    const message = typeof error?.message === "string" ? `${typeof error.type === "string" ? `${error.type}: ` : ""}${error.message}` : "";
+    if (arrival.type === "lm_retry") {
+      const status = typeof data.status === "number" ? `HTTP ${data.status}` : "no answer";
+      const wait = typeof data.wait_ms === "number" ? `, retrying in ${duration(data.wait_ms)}` : "";
+      node.notes.push(`attempt ${String(data.attempt ?? "?")} failed (${status}${message ? `: ${message}` : ""})${wait}`);
+    } else {
+      node.notes.push([arrival.type, message].filter(Boolean).join(" · "));
+    }
     return node;
   }
 }
@@ -146,6 +169,10 @@ export class RunTree {
 /** Adapter steps are shown only when they fail: the module and LM lines already tell the story. */
 export function isShown(node: CallNode): boolean {
   return (node.kind !== "format" && node.kind !== "parse") || node.error !== null || node.notes.length > 0;
+}
+
+function positiveInt(value: unknown): number | null {
+  return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : null;
 }
 
 export function totalTokens(usage: Record<string, Usage> | undefined): number {

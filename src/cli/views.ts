@@ -2,10 +2,9 @@
 // tick, LM text streams under its call) and leaves the whole tree behind when the run ends. Anywhere
 // else (a pipe, a CI log), LogView prints one line per finished step, indented by depth, never redrawn.
 import type { Arrival } from "./follow";
-import { render, type Line, type Piece } from "./text";
+import { oneLine, render, type Line, type Piece } from "./text";
 import { isShown, type CallNode, type RunTree } from "./tree";
 import { callLine, readable, textTail } from "./tree-lines";
-import { oneLine } from "./text";
 
 export interface View {
   event(arrival: Arrival, node: CallNode | null): void;
@@ -24,11 +23,12 @@ export function treeLines(tree: RunTree, now: number, live: boolean): Line[] {
       out.push([[prefix + (top ? "" : last ? "└─ " : "├─ "), "dim"], ...callLine(node, now)]);
       const inner = top ? prefix : prefix + (last ? "   " : "│  ");
       const textPrefix: Piece = [inner + (node.children.some(isShown) ? "│    " : "     "), "dim"];
+      // Retries came before the text that finally streamed.
+      for (const note of node.notes) out.push([textPrefix, ["↻ " + note, "yellow"]]);
       if (node.kind === "lm" && node.text) {
         if (live && !node.ended) for (const line of textTail(node.text, 3)) out.push([textPrefix, line]);
         else if (!node.error) out.push([textPrefix, [oneLine(readable(node.text), 400), "dim"]]);
       }
-      for (const note of node.notes) out.push([textPrefix, ["↻ " + note, "yellow"]]);
       walk(node.children, inner, false);
     });
   };
@@ -122,9 +122,9 @@ export class LogView implements View {
     const indent = "  ".repeat(node.depth);
     const type = arrival.type;
     let line: Line | null = null;
-    if (type === "module_start") line = [["▸ ", "dim"], [node.name, "bold"], ["  " + node.detail, "dim"]];
+    if (type === "module_start") line = [["▸ ", "dim"], [node.name, "bold"], ["  " + node.detail, "dim"], ...(node.step !== null ? [["  step " + node.step + (node.stepOf !== null ? `/${node.stepOf}` : ""), "cyan"] as Piece] : [])];
     else if (type.endsWith("_end") && isShown(node)) line = callLine(node, Date.now());
-    else if (!arrival.event) line = [["↻ " + node.notes[node.notes.length - 1], "yellow"]];
+    else if (!arrival.event || type === "lm_retry") line = [["↻ " + node.notes[node.notes.length - 1], "yellow"]];
     if (!line) return;
     this.write([indent, ...line]);
     if (type === "lm_end" && node.text && !node.error) {
