@@ -121,6 +121,17 @@ function readState(cwd: string, path: string): unknown {
   return state;
 }
 
+/** Refuses what this project's runtime cannot compile yet, rather than writing a file that fails typecheck. */
+function requireRuntime(root: string, kind: ModuleKind, withState: boolean): void {
+  const parallel = join(root, "src/dspy/parallel.ts");
+  if (kind === "parallel" && !(existsSync(parallel) && /export class Parallel\b/.test(readFileSync(parallel, "utf8")))) {
+    throw new CliError("--module parallel needs `Parallel` from src/dspy/parallel.ts, which this project does not have yet");
+  }
+  if (withState && !/^\s*state\??:/m.test(readFileSync(join(root, "src/programs/define.ts"), "utf8"))) {
+    throw new CliError("--state needs defineProgram({ state }) (src/programs/define.ts), which this project does not have yet");
+  }
+}
+
 /** Adds `import { id } from "./name";` and `id` to the `programs` list; throws before writing when the list is not found. */
 export function register(indexSource: string, id: string, name: string): string {
   const list = /(export const programs: Program\[\] = \[)([\s\S]*?)(\];)/.exec(indexSource);
@@ -151,6 +162,7 @@ export function scaffold(options: ScaffoldOptions): Scaffolded {
   }
   const signature = parseSignature(options.signature);
   const state = options.state ? readState(options.cwd, options.state) : null;
+  requireRuntime(root, kind, state !== null);
   const indexPath = join(programsDir, "index.ts");
   const id = identifierFor(name);
   const index = register(readFileSync(indexPath, "utf8"), id, name);

@@ -45,6 +45,7 @@ export class LiveView implements View {
   private readonly ticker: ReturnType<typeof setInterval>;
   private status: string | null = null;
   private finished = false;
+  private readonly showCursor = () => this.out.write(SHOW_CURSOR);
 
   constructor(
     private readonly tree: RunTree,
@@ -52,6 +53,8 @@ export class LiveView implements View {
     private readonly color: boolean,
   ) {
     this.out.write(HIDE_CURSOR);
+    // However the process ends, the cursor comes back.
+    process.once("exit", this.showCursor);
     // Open calls' durations tick even when no event arrives.
     this.ticker = setInterval(() => this.schedule(), 200);
   }
@@ -74,6 +77,7 @@ export class LiveView implements View {
     const width = this.width();
     const lines = treeLines(this.tree, Date.now(), false).map((l) => render(l, this.color, width));
     this.out.write(this.erase() + lines.map((l) => l + "\n").join("") + SHOW_CURSOR);
+    process.off("exit", this.showCursor);
     this.drawn = 0;
   }
 

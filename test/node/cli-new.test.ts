@@ -40,7 +40,7 @@ const cases: Case[] = [
   { name: "my-refine", kind: "refine", signature: QA, module: "Refine" },
   { name: "my-mcc", kind: "mcc", signature: QA, module: "MyMccComparison" },
 ];
-const parallelCase: Case = { name: "vote", kind: "parallel", signature: QA, module: "VoteVote" };
+const parallelCase: Case = { name: "majority", kind: "parallel", signature: QA, module: "MajorityVote" };
 const stateCase: Case = { name: "fewshot", kind: "cot", signature: "question -> answer", module: "ChainOfThought", state: join(root, "test/fixtures/cli/cot_fewshot.saved.json") };
 const made = [...cases, ...(hasParallel ? [parallelCase] : []), ...(hasState ? [stateCase] : [])];
 
@@ -103,6 +103,8 @@ describe("dspy-edge new", () => {
       [["new", "fresh", "question -> answer", "--module", "lstm"], 'new: --module must be one of predict, cot, react, pot, best, refine, mcc, parallel, not "lstm"'],
       [["new", "fresh", "question -> answer", "--module", "cot", "--state", "missing.json"], "--state missing.json: cannot read it"],
       [["new", "fresh", "question -> answer", "--module", "cot", "--state", "package.json"], "--state package.json: expected DSPy's saved state, {\"<predictor>\": {\"demos\": […]"],
+      ...(hasParallel ? [] : [[["new", "fresh", "question -> answer", "--module", "parallel"], "--module parallel needs `Parallel` from src/dspy/parallel.ts"] as [string[], string]]),
+      ...(hasState ? [] : [[["new", "fresh", "question -> answer", "--module", "cot", "--state", stateCase.state!], "--state needs defineProgram({ state })"] as [string[], string]]),
     ];
     for (const [args, message] of refusals) {
       const r = await runCli(args, { cwd: copy });
