@@ -67,16 +67,18 @@ export function declaredNames(programsDir: string): Map<string, string> {
   return names;
 }
 
-const RESERVED_WORDS = new Set(
+/** JavaScript's reserved words, and the names index.ts and the templates below use themselves. */
+const TAKEN_IDENTIFIERS = new Set(
   ("break case catch class const continue debugger default delete do else enum export extends false finally for function if " +
     "import in instanceof new null return super switch this throw true try typeof var void while with yield let static " +
-    "implements interface package private protected public await arguments eval programs Program defineProgram").split(" "),
+    "implements interface package private protected public await arguments eval " +
+    "programs Program defineProgram reward tools task mostAgreed saved").split(" "),
 );
 
-/** `summarize-text` → `summarizeText`, never a reserved word or a name index.ts already uses. */
+/** `summarize-text` → `summarizeText`, never a reserved word or a name index.ts or the file already uses. */
 export function identifierFor(name: string): string {
   const camel = name.replace(/[-_]+([a-z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/[-_]/g, "");
-  return RESERVED_WORDS.has(camel) ? `${camel}Program` : camel;
+  return TAKEN_IDENTIFIERS.has(camel) ? `${camel}Program` : camel;
 }
 
 function className(name: string, suffix: string): string {
@@ -286,7 +288,7 @@ export function programSource(t: Template): string {
         `const task = new Signature(${sig});`,
         ``,
         `/** The prediction whose \`${main}\` most predictions agree on (the first of them on a tie). */`,
-        `function majority(predictions: Prediction[]): Prediction {`,
+        `function mostAgreed(predictions: Prediction[]): Prediction {`,
         `  const votes = new Map<string, { prediction: Prediction; count: number }>();`,
         `  for (const prediction of predictions) {`,
         `    const key = JSON.stringify(prediction.get(${JSON.stringify(main)}));`,
@@ -310,7 +312,7 @@ export function programSource(t: Template): string {
         `    const results = await new Parallel({ numThreads: 3 }).call(this.attempts.map((attempt) => [attempt, inputs] as const));`,
         `    const answered = results.filter((r): r is Prediction => r !== null);`,
         `    if (answered.length === 0) throw new Error(\`${cls}: every attempt failed\`);`,
-        `    return majority(answered);`,
+        `    return mostAgreed(answered);`,
         `  }`,
         `}`,
         ``,
