@@ -28,13 +28,21 @@ export interface Io {
 }
 
 /** Starts (or finds) the run; answers its id and, for an attached run, the response already streaming it. */
-async function open(server: Server, options: CallOptions): Promise<{ runId: string; program: string; first: Response | null }> {
+interface Opened {
+  runId: string;
+  program: string;
+  /** How the run is driven: what stopping to follow it means for it. */
+  mode: string;
+  first: Response | null;
+}
+
+async function open(server: Server, options: CallOptions): Promise<Opened> {
   if (options.resume) {
     const summary = await server.summary(options.resume);
     if (options.program && options.program !== summary.program) {
       throw new CliError(`Run ${options.resume} is a run of ${summary.program}, not ${options.program}`);
     }
-    return { runId: options.resume, program: summary.program, first: null };
+    return { runId: options.resume, program: summary.program, mode: summary.mode, first: null };
   }
   const name = options.program!;
   const programs = await server.programs();
@@ -51,7 +59,7 @@ async function open(server: Server, options: CallOptions): Promise<{ runId: stri
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ program: name, inputs }),
     });
-    return { runId: started.run_id, program: name, first: null };
+    return { runId: started.run_id, program: name, mode: "durable", first: null };
   }
   const res = await server.request(`/${encodeURIComponent(name)}/stream`, {
     what: `running ${name}`,
@@ -61,14 +69,14 @@ async function open(server: Server, options: CallOptions): Promise<{ runId: stri
   });
   const runId = res.headers.get("x-run-id");
   if (!runId) throw new CliError(`${server.base}/${name}/stream answered without an X-Run-Id (is --url a dspy-edge server?)`, EXIT.server);
-  return { runId, program: name, first: res };
+  return { runId, program: name, mode: "attached", first: res };
 }
 
 export async function call(options: CallOptions, io: Io): Promise<number> {
   const server = new Server(options.url, options.token);
   const color = !options.json && useColor(io.out, io.env);
   const say = (line: Line) => io.out.write(render(line, color) + "\n");
-  const { runId, program, first } = await open(server, options);
+  const { runId, program, mode, first } = await open(server, options);
 
   const tree = new RunTree(runId);
   let view: View | null = null;
@@ -99,10 +107,12 @@ export async function call(options: CallOptions, io: Io): Promise<number> {
   } catch (e) {
     view?.finish();
     if (abort.signal.aborted) {
+      const lasts = mode === "durable" ? "a durable run finishes on its own" : "an attached run lasts about 30 s without a client";
+      const auth = options.token ? ` -H "Authorization: Bearer $API_TOKEN"` : "";
       io.err.write(
-        `\nStopped following run ${runId}; it goes on on the server (an attached run for about 30 s without a client).\n` +
+        `\nStopped following run ${runId}; it goes on on the server (${lasts}).\n` +
           `Continue: dspy-edge call --resume ${runId}${options.url !== DEFAULT_URL ? ` --url ${options.url}` : ""}\n` +
-          `Cancel:   curl -X POST ${server.base}/api/runs/${runId}/cancel\n`,
+          `Cancel:   curl -X POST${auth} ${server.base}/api/runs/${runId}/cancel\n`,
       );
       return EXIT.interrupted;
     }

@@ -56,11 +56,17 @@ export async function followRun(server: Server, runId: string, first: Response |
         if (!arrival || arrival.seq <= lastSeq) return;
         lastSeq = arrival.seq;
         if (arrival.event?.type === "run_end") end = arrival.event;
-        options.onEvent(arrival);
+        try {
+          options.onEvent(arrival);
+        } catch (error) {
+          throw new HandlerError(error);
+        }
       });
       if (lastSeq > before) attempts = 0;
     } catch (e) {
       if (options.signal?.aborted) throw e;
+      // Our own handler failed (a full disk, a closed stdout): not the network's fault.
+      if (e instanceof HandlerError) throw e.cause;
       // The server said no (404, 401…): retrying cannot help. A 5xx (a restart) or no answer may pass.
       const transient = e instanceof NetworkError || (e instanceof ServerError && e.status >= 500);
       if (e instanceof CliError && !transient) throw e;
@@ -77,8 +83,30 @@ export async function followRun(server: Server, runId: string, first: Response |
     }
     const waitMs = BACKOFF_MS[Math.min(attempts - 1, BACKOFF_MS.length - 1)];
     options.onReconnect?.({ attempt: attempts, after: lastSeq, reason, waitMs });
-    await new Promise((r) => setTimeout(r, waitMs));
+    await pause(waitMs, options.signal);
   }
+}
+
+class HandlerError extends Error {
+  constructor(override readonly cause: unknown) {
+    super("an event handler failed", { cause });
+  }
+}
+
+/** Waits, unless the signal aborts first (then throws its reason, as fetch would). */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((ok, fail) => {
+    if (signal?.aborted) return fail(signal.reason);
+    const done = () => {
+      clearTimeout(timer);
+      fail(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", done);
+      ok();
+    }, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** Feeds the body to a real SSE parser; returns when the body ends (or throws when it breaks). */

@@ -171,7 +171,8 @@ describe("dspy-edge call", () => {
       cli.child.kill("SIGINT");
       const r = await cli.done;
       expect(r.code).toBe(130);
-      expect(r.stderr).toContain(`Stopped following run ${runId}; it goes on on the server`);
+      expect(r.stderr).toContain(`Stopped following run ${runId}; it goes on on the server (an attached run lasts about 30 s without a client)`);
+      expect(r.stderr).toContain(`Cancel:   curl -X POST -H "Authorization: Bearer $API_TOKEN" ${url}/api/runs/${runId}/cancel\n`);
       expect(r.stderr).toContain(`Continue: dspy-edge call --resume ${runId} --url ${url}\n`);
       // It did go on: following it again gets to its end.
       const resumed = await runCli(["call", "--resume", runId, "--url", url], { env: authed });
