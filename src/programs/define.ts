@@ -36,7 +36,6 @@ export interface Program {
   lm(env: LMEnv): LM;
 }
 
-
 /** The module's own signature, else its inner predictor's (ChainOfThought), else a wrapped module's (BestOfN, Refine). */
 function signatureOf(module: unknown): Signature | undefined {
   const m = module as { signature?: Signature; predict?: { signature?: Signature }; module?: unknown } | undefined;
