@@ -33,7 +33,7 @@ describe("example inputs", () => {
     it(`${program}: the demo LM answers its examples correctly`, async () => {
       const examples = listPrograms().find((p) => p.name === program)!.examples;
       for (const [i, inputs] of examples.entries()) {
-        const res = await fetchWithEnv(fast, `/${program}/stream`, { method: "POST", body: JSON.stringify(inputs) });
+        const res = await fetchWithEnv(fast, `/${program}/stream`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(inputs) });
         const end = parseSse(await res.text()).events.at(-1) as Extract<RunEvent, { type: "run_end" }>;
         expect(end.status, JSON.stringify(end.error)).toBe("succeeded");
         const field = program === "classify" ? "sentiment" : program === "stats" ? "result" : "answer";
