@@ -50,13 +50,13 @@ describe("dspy-edge call", () => {
     expect(r.stdout.split("\n")[0]).toBe(`▶ agent  run ${runId}  ${url}/runs/${runId}`);
     expect(skeleton(r.stdout)).toEqual([
       "▸ agent  ReAct",
-      "  ▸ agent.react  Predict",
+      "  ▸ agent.react  Predict  step 1/6",
       "    ✓ lm demo/gpt-4o-mini",
-      "  ✓ agent.react  Predict",
+      "  ✓ agent.react  Predict  step 1/6",
       '  ✓ tool calculator(expression="17 * 3")  → 51',
-      "  ▸ agent.react  Predict",
+      "  ▸ agent.react  Predict  step 2/6",
       "    ✓ lm demo/gpt-4o-mini",
-      "  ✓ agent.react  Predict",
+      "  ✓ agent.react  Predict  step 2/6",
       "  ✓ tool finish()  → Completed.",
       "  ▸ agent.extract  ChainOfThought",
       "    ▸ agent.extract.predict  Predict",

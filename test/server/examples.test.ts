@@ -17,6 +17,7 @@ const EXPECTED: Record<string, [question: string, answer: RegExp][]> = {
   stats: [["[3,1.5,4,1.5,5]", /^3$/], ["[2,9,4,7]", /^55$/]],
   best: [["How long is a marathon?", /42\.195 km/], ["When did humans first land on the Moon?", /1969/]],
   compare: [["What is 6 * 7?", /^42$/], ["How long is the Nile?", /6,650 km/]],
+  optimized: [["What is the capital of France?", /Paris/], ["How tall is Mount Everest?", /8,849 m/]],
 };
 
 describe("example inputs", () => {
