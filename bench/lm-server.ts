@@ -31,7 +31,8 @@ function plan(fields: string[], tokens: number): (string | null)[] {
     out.push(`${out.length ? "\n\n" : ""}[[ ## ${field} ## ]]\n`);
     for (let i = 0; i < tokens; i++) out.push(null);
   }
-  out.push("\n\n[[ ## completed ## ]]");
+  // The closing marker carries its write time too (after the marker, where ChatAdapter ignores it): lm_end lag counts from it.
+  out.push(null);
   return out;
 }
 
@@ -50,7 +51,8 @@ async function stream(res: ServerResponse, body: { model: string; messages: { ro
     if (cfg.delayMs > 0) await new Promise((r) => setTimeout(r, cfg.delayMs));
     else if (completion % 256 === 0) await new Promise((r) => setImmediate(r)); // let the socket drain
     if (res.destroyed) return;
-    res.write(frame(id, body.model, { content: piece ?? ` @${nowUs()}` }, null));
+    const last = completion === pieces.length - 1;
+    res.write(frame(id, body.model, { content: piece ?? (last ? `\n\n[[ ## completed ## ]] @${nowUs()}` : ` @${nowUs()}`) }, null));
     completion++;
   }
   res.write(frame(id, body.model, {}, "stop"));

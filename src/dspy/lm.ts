@@ -4,6 +4,7 @@
 // retries are off so that no retry can replay tokens already shown), and fails
 // with an LMError that names the model and status but never the API key.
 import OpenAI from "openai";
+import { createParser } from "eventsource-parser";
 import { type Callback, emitLmDelta, emitLmRetry, withCallbacks } from "./callbacks";
 import { currentContext } from "./context";
 import { LMError } from "./errors";
@@ -283,18 +284,22 @@ export class LM {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let timedOut: string | null = null;
     // Until the first token only the first-token timer runs (role-only chunks do
-    // not reset it); after that every chunk re-arms the between-token timer, so a
-    // slow but alive stream is never cut.
+    // not reset it); after that every chunk counts as a sign of life, so a slow
+    // but alive stream is never cut. One timer, re-armed lazily when it fires
+    // (a chunk only records its time): a token costs no timer churn.
     let gotToken = false;
-    const arm = () => {
+    let lastChunkAt = Date.now();
+    const arm = (delay: number) => {
       clearTimeout(timer);
-      const ms = gotToken ? this.idleTimeoutMs : this.firstTokenTimeoutMs;
       timer = setTimeout(() => {
+        const ms = gotToken ? this.idleTimeoutMs : this.firstTokenTimeoutMs;
+        const silent = Date.now() - lastChunkAt;
+        if (silent < ms) return arm(ms - silent);
         timedOut = gotToken
           ? `LM ${this.model} sent nothing for ${duration(ms)} after its last token (between-token timeout)`
           : `LM ${this.model} sent nothing for ${duration(ms)} (no first token; first-token timeout)`;
         controller.abort(new Error("LM timeout"));
-      }, ms);
+      }, delay);
     };
     const n = typeof request.n === "number" && request.n > 1 ? request.n : 1;
     const texts: string[] = Array.from({ length: n }, () => "");
@@ -313,7 +318,7 @@ export class LM {
       }
     };
     try {
-      arm();
+      arm(this.firstTokenTimeoutMs);
       const body = request as unknown as OpenAI.Chat.ChatCompletionCreateParams;
       if (this.#options.stream === false) {
         const completion = await this.#client.chat.completions.create({ ...body, stream: false }, { signal: controller.signal });
@@ -323,21 +328,49 @@ export class LM {
         }
         usage = usageOf(completion.usage);
       } else {
-        const stream = await this.#client.chat.completions.create(
-          { ...body, stream: true, stream_options: { include_usage: true } },
-          { signal: controller.signal },
-        );
-        for await (const chunk of stream) {
+        // The SDK sends the request and turns HTTP errors into APIError; the
+        // stream itself is read with eventsource-parser, far cheaper per chunk
+        // than the SDK's iterator (it was the largest item of a token's cost).
+        const response = await this.#client.chat.completions
+          .create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal: controller.signal })
+          .asResponse();
+        let done = false;
+        const onChunk = (chunk: OpenAI.Chat.ChatCompletionChunk) => {
           const choices = chunk.choices ?? [];
-          if (!gotToken && (chunk.usage || choices.some((c) => c.delta?.content || c.finish_reason))) gotToken = true;
-          if (gotToken) arm();
+          if (!gotToken && (chunk.usage || choices.some((c) => c.delta?.content || c.finish_reason))) {
+            gotToken = true;
+            arm(this.idleTimeoutMs);
+          }
+          if (gotToken) lastChunkAt = Date.now();
           if (chunk.usage) usage = usageOf(chunk.usage);
           for (const choice of choices) {
             deliver(choice.index, choice.delta?.content);
             finish(choice.index, choice.finish_reason);
           }
+        };
+        const parser = createParser({
+          onEvent: (message) => {
+            if (done) return;
+            if (message.data.startsWith("[DONE]")) return void (done = true);
+            // As the SDK's stream: a JSON error object in the stream is the provider's error.
+            const data = JSON.parse(message.data) as OpenAI.Chat.ChatCompletionChunk & { error?: unknown; message?: string };
+            if (message.event === "error") throw new OpenAI.APIError(undefined, data.error as object, data.message, undefined);
+            if (data?.error) throw new OpenAI.APIError(undefined, data.error as object, undefined, response.headers);
+            onChunk(data);
+          },
+        });
+        const reader = response.body!.getReader();
+        const decoder = new TextDecoder();
+        try {
+          for (;;) {
+            const { done: ended, value } = await reader.read();
+            if (ended) break;
+            parser.feed(decoder.decode(value, { stream: true }));
+          }
+        } finally {
+          // Ends the connection when a bad chunk stopped the read early (a no-op after the end).
+          reader.cancel().catch(() => {});
         }
-        // The SDK ends the iteration quietly when its signal aborts.
         if (controller.signal.aborted) throw controller.signal.reason;
       }
       return { texts, usage, finishReasons: finished.filter((r): r is string => !!r) };
