@@ -126,3 +126,4 @@ export function defineProgram(spec: ProgramSpec): Program {
     lm: spec.lm ?? configuredLM,
   };
 }
+

@@ -71,8 +71,22 @@ export function demoLM(env: LMEnv, delayMs = Number(env.DEMO_LM_DELAY_MS ?? DEFA
   });
 }
 
+/**
+ * The configured LM, one per env: an LM is immutable configuration plus an HTTP
+ * client, and building the `openai` client costs more CPU than a token, so an
+ * isolate (which keeps its env across requests) makes it once, not per run.
+ * The demo LM stays per run: its scripted endpoint counts attempts per prompt.
+ */
+const configured = new WeakMap<LMEnv, LM>();
+
 export function configuredLM(env: LMEnv): LM {
   if (isDemo(env)) return demoLM(env);
+  let lm = configured.get(env);
+  if (!lm) configured.set(env, (lm = realLM(env)));
+  return lm;
+}
+
+function realLM(env: LMEnv): LM {
   return new LM(env.LM_MODEL || "gpt-4o-mini", {
     baseURL: env.LM_BASE_URL || "https://api.openai.com/v1",
     apiKey: env.OPENAI_API_KEY,
