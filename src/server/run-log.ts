@@ -167,13 +167,13 @@ export class RunLog {
    * fan-out. `jumpTo` lets the object itself number a closing run_end past the
    * seqs it granted a driver that died (see SEQ_GRANT_AHEAD).
    */
-  append(batch: LogBatch, now: number, jumpTo?: number): { frames: string; first: number; last: number } {
+  append(batch: LogBatch, now: number, jumpTo?: number): { frames: string; first: number; last: number; granted: number } {
     const r = this.liveRow();
     if (!r) throw new Error("append to a run that was never initialized");
     const skip = Math.max(0, r.last_seq + 1 - batch.first_seq);
     if (skip >= batch.types.length) {
       this.touch(now);
-      return { frames: "", first: 0, last: r.last_seq };
+      return { frames: "", first: 0, last: r.last_seq, granted: r.granted_seq };
     }
     if (r.status !== "running") throw new Error(`run ${r.run_id} is ${r.status}; no more events accepted`);
     const first = batch.first_seq + skip;
@@ -205,7 +205,7 @@ export class RunLog {
         granted_seq = MAX(granted_seq, ?) WHERE id = 1`,
       last, now, JSON.stringify(counts), JSON.stringify(usage), last + SEQ_GRANT_AHEAD,
     );
-    return { frames, first, last };
+    return { frames, first, last, granted: Math.max(r.granted_seq, last + SEQ_GRANT_AHEAD) };
   }
 
   /** Rows of whole frames, each under ROW_MAX_CHARS (a frame alone is at most MAX_EVENT_BYTES). */

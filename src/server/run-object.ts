@@ -120,8 +120,7 @@ export class RunObject extends DurableObject<ServerEnv> {
     if (stored.frames) this.fanOut(stored.frames, stored.first, stored.last);
     const ended = !!batch.end && batch.end.seq >= stored.first && stored.frames !== "";
     if (ended) this.finished(batch.end!);
-    const state = this.log.state()!;
-    return { last_seq: state.last_seq, granted_seq: state.granted_seq, cancel: run.cancel_requested_at !== null, finished: ended };
+    return { last_seq: stored.last, granted_seq: stored.granted, cancel: run.cancel_requested_at !== null, finished: ended };
   }
 
   /** A stream that receives `cancel\n` when the run is cancelled: the attached driver's abort line. */
@@ -193,10 +192,10 @@ export class RunObject extends DurableObject<ServerEnv> {
     const run = this.log.state();
     if (!run || run.status !== "running") return false;
     const batch = toLogBatch(items);
-    this.log.append(batch, Date.now());
+    const stored = this.log.append(batch, Date.now());
     const last = items[items.length - 1].event.seq;
     driver.unstored = driver.unstored.filter((i) => i.event.seq > last);
-    driver.granted = this.log.state()!.granted_seq;
+    driver.granted = stored.granted;
     // Fan-out happened at emit time; events held back by the grant go now.
     this.showDurable(driver);
     if (batch.end) this.finished(batch.end);
