@@ -176,6 +176,20 @@ export class DetailPane {
       outcome ? h("span", { class: `n-outcome${outcome.kept ? " kept" : ""}` }, `${outcome.kept ? "✓ kept · " : ""}${outcome.reward === null ? "failed" : `reward ${formatReward(outcome.reward)}`}`) : null,
       h("span", { class: `d-status s-${status}` }, status === "open" ? "running" : status === "ok" ? "" : status),
       h("span", { class: "d-dur" }, node.end ? ms(node.end.duration_ms) : ""),
+      // An LM call can be resent with edits: the playground (app.ts listens) opens on this call.
+      node.kind === "lm" && node.end
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "btn btn-small",
+              "data-role": "lm-playground",
+              title: "Resend this prompt with edited messages or parameters, as a run of its own",
+              onclick: () => document.dispatchEvent(new CustomEvent("dspy-edge:playground", { detail: { callId: node.callId } })),
+            },
+            "Playground",
+          )
+        : null,
       h("button", { type: "button", class: "btn btn-small d-close", "aria-label": "Close details", onclick: () => this.el.dispatchEvent(new CustomEvent("close-detail", { bubbles: true })) }, "✕"),
     ]);
     const tabs = this.tabsOf(node);

@@ -145,3 +145,18 @@ it("the playground resends a run's LM prompt with edited messages and params, lo
   expect(await page.locator("#run").getAttribute("data-run-id")).toBe(source);
   expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
 });
+
+it("an LM row's details open the playground on that call's prompt", async () => {
+  const { page, errors } = ui;
+  const source = await syncRun(`${tagged()} Who was Ada Lovelace?`);
+  await page.goto(`${baseURL}/runs/${source}`);
+  await expect.poll(() => page.locator("#run").getAttribute("data-status")).toBe("succeeded");
+  await page.locator("#run li.node[data-kind=lm] > .n-row").click();
+  await page.locator("#run .detail-pane [data-role=lm-playground]").click();
+  const pg = page.locator("[data-role=playground]");
+  await pg.waitFor();
+  const [call] = (await fetchLog(baseURL, source)).filter((e) => e.type === "lm_start");
+  if (call.type !== "lm_start") throw new Error("no lm_start");
+  expect(await pg.locator("[data-role=pg-content]").evaluateAll((ts) => ts.map((t) => (t as unknown as HTMLTextAreaElement).value))).toEqual(call.messages.map((m) => m.content));
+  expect(errors).toEqual([]);
+});
