@@ -1,19 +1,27 @@
 // Errors carry the context a user needs to fix the cause.
 import type { ErrorInfo } from "./events";
 
-/** The LM's answer could not be read as the signature's outputs. */
+/**
+ * The LM's answer could not be read as the signature's outputs. The message is
+ * DSPy's, byte for byte (dspy/utils/exceptions.py): the specific reason first,
+ * then the adapter, the response, the expected fields and, when the parse got
+ * that far, the fields it did find.
+ */
 export class AdapterParseError extends Error {
   override name = "AdapterParseError";
   constructor(
     readonly adapter: string,
     readonly signature: string,
     readonly completion: string,
-    message: string,
+    reason?: string,
     readonly field?: string,
+    readonly parsedFields?: string[],
   ) {
     super(
-      `Adapter ${adapter} failed to parse the LM response.\n\nLM Response: ${completion}\n\n` +
-        `Expected to find output fields in the LM response: [${signature}]\n\n${message}`,
+      (reason ? `${reason}\n\n` : "") +
+        `Adapter ${adapter} failed to parse the LM response. \n\nLM Response: ${completion} \n\n` +
+        `Expected to find output fields in the LM response: [${signature}] \n\n` +
+        (parsedFields ? `Actual output fields parsed from the LM response: [${parsedFields.join(", ")}] \n\n` : ""),
     );
   }
 }

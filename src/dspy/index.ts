@@ -14,6 +14,8 @@ export { LMCache } from "./lm-cache";
 export { Module } from "./module";
 export type { CallOptions, Demo, Inputs } from "./module";
 export { Predict } from "./predict";
+export { Parallel, CANCELLED_MESSAGE } from "./parallel";
+export type { ExecPair, ExampleLike, ParallelOptions, ParallelOutcome, ParallelResults } from "./parallel";
 export { ChainOfThought } from "./chain-of-thought";
 export { Prediction } from "./prediction";
 export { context, currentContext, activeCallId, throwIfAborted } from "./context";

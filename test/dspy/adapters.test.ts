@@ -214,8 +214,13 @@ describe("parse errors name the field", () => {
     })();
     expect(error).toBeInstanceOf(AdapterParseError);
     expect(error!.field).toBe("answer");
-    expect(error!.message).toContain("Expected to find output fields in the LM response: [reasoning, answer]");
-    expect(error!.message).toContain("Actual output fields parsed from the LM response: [reasoning]. Missing output field: `answer`.");
+    // DSPy's AdapterParseError text exactly (dspy/utils/exceptions.py), trailing spaces included.
+    expect(error!.message).toBe(
+      "Adapter ChatAdapter failed to parse the LM response. \n\n" +
+        "LM Response: [[ ## reasoning ## ]]\nthinking\n\n[[ ## completed ## ]] \n\n" +
+        "Expected to find output fields in the LM response: [reasoning, answer] \n\n" +
+        "Actual output fields parsed from the LM response: [reasoning] \n\n",
+    );
   });
 
   it("unconvertible value", () => {

@@ -83,9 +83,15 @@ export abstract class Adapter implements HasCallbacks {
     return kwargs;
   }
 
-  protected parseError(signature: Signature, completion: string, message: string, field?: string): AdapterParseError {
+  protected parseError(
+    signature: Signature,
+    completion: string,
+    message?: string,
+    field?: string,
+    parsed?: string[],
+  ): AdapterParseError {
     const expected = signature.outputFields.map((f) => f.name).join(", ");
-    return new AdapterParseError(this.name, expected, completion, message, field);
+    return new AdapterParseError(this.name, expected, completion, message, field, parsed);
   }
 
   // ------------------------------------------------------------ message layout
@@ -189,18 +195,10 @@ export abstract class Adapter implements HasCallbacks {
     return out;
   }
 
-  /** Throws unless every output field is present, naming the missing ones. */
+  /** Throws unless every output field is present; the error lists what was parsed (as DSPy's does). */
   protected requireAll(signature: Signature, fields: Outputs, completion: string): Outputs {
     const missing = signature.outputFields.filter((f) => !(f.name in fields)).map((f) => f.name);
-    if (missing.length > 0) {
-      throw this.parseError(
-        signature,
-        completion,
-        `Actual output fields parsed from the LM response: [${Object.keys(fields).join(", ")}]. ` +
-          `Missing output field${missing.length > 1 ? "s" : ""}: ${missing.map((m) => `\`${m}\``).join(", ")}.`,
-        missing[0],
-      );
-    }
+    if (missing.length > 0) throw this.parseError(signature, completion, undefined, missing[0], Object.keys(fields));
     return fields;
   }
 }
