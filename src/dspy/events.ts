@@ -84,7 +84,13 @@ export const eventBodies = {
     messages: z.array(Message),
     params: Record_,
   }),
-  lm_delta: z.object({ ...call, delta: z.string() }),
+  lm_delta: z.object({
+    ...call,
+    delta: z.string(),
+    // The output field this text belongs to (the adapter's markers: `[[ ## f ## ]]`, `"f":`, `<f>`); null for
+    // marker text and anything outside a field; absent when the LM was called without an adapter.
+    field: z.string().nullable().optional(),
+  }),
   lm_end: z.object({
     ...call,
     text: z.string().nullable(), // first choice; all choices in `texts` when n > 1

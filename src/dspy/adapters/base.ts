@@ -5,6 +5,8 @@
 // objective, demo ordering; subclasses supply the structure block, the output
 // reminder, demo answers and the parser.
 import { withCallbacksSync, type Callback, type HasCallbacks } from "../callbacks";
+import { context } from "../context";
+import type { FieldStream } from "../streaming/fields";
 import { AdapterParseError } from "../errors";
 import type { Message } from "../events";
 import type { LM, LMKwargs } from "../lm";
@@ -70,13 +72,16 @@ export abstract class Adapter implements HasCallbacks {
   ): Promise<Outputs[]> {
     const kwargs = this.requestKwargs(lm, { ...lmKwargs }, signature);
     const messages = this.format(signature, demos, inputs);
-    const { texts } = await lm.call(messages, kwargs);
+    const { texts } = await context({ fieldStream: () => this.fieldStream(signature) }, () => lm.call(messages, kwargs));
     return texts.map((text) => {
       // As DSPy: an empty choice fails before parsing, so no parse event fires for it.
       if (!text) throw this.parseError(signature, String(text ?? ""), "The LM returned an empty or null response.");
       return this.parse(signature, text);
     });
   }
+
+  /** Splits a streamed completion by output field, the way this adapter's parser reads it (lm_delta.field). */
+  abstract fieldStream(signature: Signature): FieldStream;
 
   /** Adjusts the LM request for this adapter (JSONAdapter adds response_format). */
   protected requestKwargs(_lm: AdapterLM, kwargs: LMKwargs, _signature: Signature): LMKwargs {

@@ -10,6 +10,7 @@ import { Adapter, type AdapterLM, type AdapterOptions, type Demo, type Outputs }
 import { outputTypeInfo, translateFieldType } from "./format-value";
 import { JSONAdapter } from "./json";
 import { pySplitLines, pyStrip } from "./python-text";
+import { ChatFieldStream } from "../streaming/chat-fields";
 
 /** DSPy's field_header_pattern, `\w` as Python reads it (Unicode letters, digits, underscore). */
 const FIELD_HEADER = /^\[\[ ## ([\p{L}\p{N}_]+) ## \]\]/u;
@@ -41,6 +42,10 @@ export class ChatAdapter extends Adapter {
       if (error instanceof LMError || !this.useJsonAdapterFallback || currentContext().signal?.aborted) throw error;
       return new JSONAdapter({ callbacks: this.callbacks }).call(lm, lmKwargs, signature, demos, inputs);
     }
+  }
+
+  fieldStream(signature: Signature): ChatFieldStream {
+    return new ChatFieldStream(signature.outputFields.map((f) => f.name));
   }
 
   /** Without native function calling, tool-call request parameters are dropped (as DSPy). */

@@ -9,6 +9,7 @@ import { outputTypeInfo, toJsonable, translateFieldType } from "./format-value";
 import { firstBalancedObject, repairJson } from "./json-repair";
 import { pyJsonDumps, pyStrip, type NumberHint } from "./python-text";
 import { numberHint } from "../types";
+import { JsonFieldStream } from "../streaming/json-fields";
 
 /** pydantic's default field title: str.title() with underscores as spaces ("next_tool_args" → "Next Tool Args"). */
 function pydanticTitle(name: string): string {
@@ -84,6 +85,10 @@ function outputsHint(signature: Signature): NumberHint {
 
 export class JSONAdapter extends Adapter {
   readonly name: string = "JSONAdapter";
+
+  fieldStream(signature: Signature): JsonFieldStream {
+    return new JsonFieldStream(signature.outputFields.map((f) => f.name));
+  }
 
   protected override requestKwargs(lm: AdapterLM, kwargs: LMKwargs, signature: Signature): LMKwargs {
     const format = responseFormat(lm, signature);
