@@ -34,6 +34,7 @@ const SAMPLE: Record<string, Record<string, unknown>> = {
   math: { question: "What is 2^10 + 5?" },
   best: { question: "How tall is Mount Everest?" },
   compare: { question: "What is 6 * 7?" },
+  research: { question: "Which is taller, the Eiffel Tower or Mount Everest?" },
 };
 
 describe("example programs on the demo LM", () => {
@@ -110,6 +111,25 @@ describe("example programs on the demo LM", () => {
       expect(Array.isArray(parsed.keywords)).toBe(true);
       expect(["spam", "ham"]).toContain(parsed.label);
     }
+  });
+
+  it("research fans out: the sub-questions run concurrently under the program's call, then one combine", async () => {
+    const events = await stream("research", SAMPLE.research);
+    const starts = events.filter((e): e is Extract<RunEvent, { type: "module_start" }> => e.type === "module_start");
+    const root = starts[0];
+    expect([root.name, root.module]).toEqual(["research", "Research"]);
+    const branches = starts.filter((s) => s.name === "research.research");
+    expect(branches.map((b) => b.inputs)).toEqual([
+      { sub_question: "What is the height of Eiffel Tower?" },
+      { sub_question: "What is the height of Mount Everest?" },
+    ]);
+    // Both branches hang off the root call (not off each other), and they overlap in time: the second
+    // started before the first ended.
+    expect(branches.every((b) => b.parent_id === root.call_id)).toBe(true);
+    const firstEnd = events.findIndex((e) => e.type === "module_end" && e.call_id === branches[0].call_id);
+    expect(events.indexOf(branches[1])).toBeLessThan(firstEnd);
+    const out = outputs(events);
+    expect(out.answer).toMatch(/^Mount Everest .*8,849 m.* Of the 2 findings, this one has the largest figure\.$/);
   });
 
   it("every registered example has a sample here", () => {

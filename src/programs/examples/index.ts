@@ -7,5 +7,6 @@ import { compare } from "./compare";
 import { math } from "./math";
 import { qa } from "./qa";
 import { reason } from "./reason";
+import { research } from "./research";
 
-export const examples: Program[] = [qa, reason, classify, agent, math, best, compare];
+export const examples: Program[] = [qa, reason, classify, agent, math, best, compare, research];
