@@ -26,6 +26,15 @@ export class AdapterParseError extends Error {
   }
 }
 
+/**
+ * A value cannot be converted to its field's type: Python's ValueError, which pydantic's
+ * ValidationError is. ChatAdapter wraps it in an AdapterParseError; JSONAdapter lets it through, as
+ * DSPy's does, and that difference decides whether a ReAct loop ends (ValueError) or fails.
+ */
+export class ValueError extends Error {
+  override name = "ValueError";
+}
+
 /** The LM provider failed (HTTP error, timeout, abort): never retried with another adapter. */
 export class LMError extends Error {
   override name = "LMError";

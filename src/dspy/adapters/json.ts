@@ -7,7 +7,8 @@ import { pydanticJsonSchema, type JsonSchema } from "../types";
 import { Adapter, type AdapterLM, type Outputs } from "./base";
 import { outputTypeInfo, toJsonable, translateFieldType } from "./format-value";
 import { firstBalancedObject, repairJson } from "./json-repair";
-import { pyJsonDumps, pyStrip, type NumberHint } from "./python-text";
+import { plainNumbers, pyJsonDumps, pyStrip, PyNumber, type NumberHint } from "./python-text";
+import { parseValue } from "./parse-value";
 import { numberHint } from "../types";
 import { JsonFieldStream } from "../streaming/json-fields";
 
@@ -121,13 +122,14 @@ export class JSONAdapter extends Adapter {
   }
 
   protected parseCompletion(signature: Signature, completion: string): Outputs {
+    // Numbers keep Python's int/float distinction: a str field given `1.0` reads "1.0", as in DSPy.
     let text = completion;
-    let fields = repairJson(text);
+    let fields = repairJson(text, { pythonNumbers: true });
     if (!isObject(fields)) {
       const candidate = firstBalancedObject(text);
       if (candidate !== null) {
         text = candidate;
-        fields = repairJson(text);
+        fields = repairJson(text, { pythonNumbers: true });
       }
     }
     if (!isObject(fields)) throw this.parseError(signature, text, "LM response cannot be serialized to a JSON object.");
@@ -135,12 +137,14 @@ export class JSONAdapter extends Adapter {
     for (const field of signature.outputFields) {
       if (!(field.name in fields)) continue;
       const value = fields[field.name];
-      out[field.name] = this.parseField(signature, text, field, value, () => pyJsonDumps(value));
+      // Unlike ChatAdapter, DSPy's JSONAdapter does not wrap a conversion failure in AdapterParseError:
+      // the ValueError escapes as it is (and ends a ReAct loop instead of failing it).
+      out[field.name] = parseValue(field.type.kind === "str" ? value : plainNumbers(value), field.type);
     }
     return this.requireAll(signature, this.withDefaults(signature, out), text);
   }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof PyNumber);
 }

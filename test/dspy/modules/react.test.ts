@@ -140,8 +140,9 @@ describe("ReAct loop rules", () => {
     expect(prompts).toHaveLength(3);
     expect(userMessage(prompts[2])).toContain("[[ ## trajectory ## ]]\n\n\nRespond with");
     expect(ofType(events, "tool_start")).toHaveLength(0);
+    // The JSON fallback's Literal check raised (a ValueError, as in DSPy): that is what ends the loop.
     const reactEnd = ofType(events, "module_end").find((e) => e.name === "ReAct.react")!;
-    expect(reactEnd.error?.type).toBe("AdapterParseError");
+    expect(reactEnd.error?.type).toBe("ValueConversionError");
     expect(reactEnd.error?.message).toContain("fly_to_the_moon");
     expect(ofType(events, "adapter_format_start").map((e) => e.adapter)).toEqual(["ChatAdapter", "JSONAdapter", "ChatAdapter"]);
     expect(result.toJSON()).toEqual({ trajectory: {}, ...extract });
