@@ -45,7 +45,7 @@ export type { BestOfNOptions, RewardFn } from "./best-of-n";
 export { Refine, OfferFeedback } from "./refine";
 export { MultiChainComparison } from "./multi-chain-comparison";
 export type { MultiChainComparisonOptions } from "./multi-chain-comparison";
-export { streamify, StreamListener, namedPredictors } from "./streaming/streamify";
+export { streamify, StreamListener } from "./streaming/streamify";
 export type { StreamifyOptions, StreamItem } from "./streaming/streamify";
 export { StreamResponse, StatusMessage, StatusMessageProvider } from "./streaming/messages";
 export type { FieldPiece, FieldStream } from "./streaming/fields";

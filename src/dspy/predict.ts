@@ -24,6 +24,11 @@ export class Predict extends Module {
     this.config = { ...config };
   }
 
+  /** The inputs the adapter formats: validated against the signature and parsed. */
+  protected checkInputs(inputs: Inputs): Record<string, unknown> {
+    return this.signature.validateInputs(inputs);
+  }
+
   override async forward(inputs: Inputs, options: CallOptions = {}): Promise<Prediction> {
     const lm = options.lm ?? this.lm ?? currentContext().lm;
     if (!lm) {
@@ -37,7 +42,7 @@ export class Predict extends Module {
     const n = (config.n ?? lm.kwargs.n ?? 1) as number;
     if ((temperature === undefined || temperature <= 0.15) && n > 1) config.temperature = 0.7;
 
-    const values = this.signature.validateInputs(inputs);
+    const values = this.checkInputs(inputs);
     throwIfAborted();
     const adapter = currentContext().adapter ?? new ChatAdapter();
     const completions = await adapter.call(lm, config, this.signature, options.demos ?? this.demos, values);

@@ -4,6 +4,7 @@
 // The field a token belongs to comes from the adapter's FieldStream (the same
 // `field` lm_delta events carry), so every chunk is exactly text of the field's
 // value, whatever the token boundaries.
+import { namedPredictors } from "../best-of-n";
 import type { Callback } from "../callbacks";
 import { activeCallId, context, currentContext } from "../context";
 import type { CallOptions, Inputs, Module } from "../module";
@@ -40,20 +41,6 @@ export interface StreamifyOptions {
 }
 
 export type StreamItem = StreamResponse | StatusMessage | Prediction;
-
-/** Predictors by their DSPy name (`named_predictors()`): dotted attribute paths, `self` for the program itself. */
-export function namedPredictors(program: Module): [string, Predict][] {
-  const found: [string, Predict][] = [];
-  const seen = new Set<Module>();
-  const walk = (module: Module, prefix: string) => {
-    if (seen.has(module)) return;
-    seen.add(module);
-    if (module instanceof Predict) found.push([prefix || "self", module]);
-    for (const [name, sub] of module.namedSubModules()) walk(sub, prefix ? `${prefix}.${name}` : name);
-  };
-  walk(program, "");
-  return found;
-}
 
 /** DSPy's find_predictor_for_stream_listeners: a listener without a predictor gets the unique one with its field. */
 function bindListeners(program: Module, listeners: StreamListener[]): void {

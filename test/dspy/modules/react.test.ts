@@ -101,12 +101,12 @@ describe("ReAct loop rules", () => {
       extract,
     ]);
     const trajectory = result.get("trajectory") as Record<string, unknown>;
-    expect(trajectory.observation_0).toBe("Execution error in search_wiki: \nToolArgsError: Arg topic is not in the tool's args.");
+    expect(trajectory.observation_0).toBe("Execution error in search_wiki: \nValueError: Arg topic is not in the tool's args.");
     expect(trajectory.observation_1).toBe(
-      "Execution error in search_wiki: \nToolArgsError: Arg limit is invalid: '2' is not of type 'integer'",
+      "Execution error in search_wiki: \nValueError: Arg limit is invalid: '2' is not of type 'integer'",
     );
     expect(userMessage(prompts[1])).toContain(
-      "[[ ## observation_0 ## ]]\nExecution error in search_wiki: \nToolArgsError: Arg topic is not in the tool's args.\n\n",
+      "[[ ## observation_0 ## ]]\nExecution error in search_wiki: \nValueError: Arg topic is not in the tool's args.\n\n",
     );
     expect(ofType(events, "tool_end").map((e) => e.error?.message ?? null)).toEqual([
       "Arg topic is not in the tool's args.",

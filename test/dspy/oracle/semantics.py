@@ -172,6 +172,12 @@ def react():
             with dspy.context(lm=lm):
                 pred = agent(question="What's the weather in Paris?")
             result["outputs"] = generate.json_value(dict(pred))
+            # A tool error's observation carries a Python traceback (format_error_for_lm, 5 frames): keep its
+            # first line and the exception line, which are what a port can reproduce.
+            for key, value in result["outputs"]["trajectory"].items():
+                if key.startswith("observation_") and isinstance(value, str) and "\nTraceback" in value:
+                    lines = value.strip().splitlines()
+                    result["outputs"]["trajectory"][key] = {"first_line": lines[0], "exception": lines[-1]}
         except Exception as error:
             result["error"] = {"type": type(error).__name__, "message": str(error)}
         result["lm_calls"] = len(lm.calls)
