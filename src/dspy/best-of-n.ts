@@ -115,7 +115,6 @@ export class BestOfN extends Module {
     const start = typeof lm.kwargs.rollout_id === "number" ? lm.kwargs.rollout_id : 0;
     let best: Prediction | null = null;
     let bestReward = -Infinity;
-    let failsLeft = this.failCount;
     let lastError: unknown = null;
 
     for (let idx = 0; idx < this.n; idx++) {
@@ -128,7 +127,8 @@ export class BestOfN extends Module {
         if (onMiss && idx < this.n - 1) await onMiss(pred, reward);
       } catch (error) {
         lastError = error;
-        failsLeft = spendFailure(idx, failsLeft, error, who, rid);
+        // DSPy spends the budget on the instance itself (self.fail_count -= 1), so it shrinks across calls.
+        this.failCount = spendFailure(idx, this.failCount, error, who, rid);
       }
     }
     // DSPy returns None when every attempt failed within the budget; an error says more.
