@@ -99,11 +99,24 @@ describe("Adapter.call", () => {
     await expect(new ChatAdapter().call(failing.lm, {}, qa, [], { question: "q" })).rejects.toBe(lmError);
     expect(failing.calls).toHaveLength(1);
 
-    const twice = scriptedLM([["nonsense"], ["still nonsense"], ["never asked"]]);
+    // A model without JSON-schema support: ChatAdapter, then one JSONAdapter call, and that failure is final.
+    const twice = scriptedLM([["nonsense"], ["still nonsense"], ["never asked"]], false);
     await expect(new ChatAdapter().call(twice.lm, {}, qa, [], { question: "q" })).rejects.toThrow(
       "Adapter JSONAdapter failed to parse the LM response.",
     );
     expect(twice.calls).toHaveLength(2);
+    expect(twice.calls[1].kwargs.response_format).toBeUndefined();
+
+    // With JSON-schema support, DSPy's JSONAdapter retries a failed structured-output call once in JSON mode.
+    const thrice = scriptedLM([["nonsense"], ["still nonsense"], ["nonsense in JSON mode"], ["never asked"]]);
+    await expect(new ChatAdapter().call(thrice.lm, {}, qa, [], { question: "q" })).rejects.toThrow(
+      "LM Response: nonsense in JSON mode",
+    );
+    expect(thrice.calls.map((c) => (c.kwargs.response_format as { type?: string } | undefined)?.type)).toEqual([
+      undefined,
+      "json_schema",
+      "json_object",
+    ]);
 
     const noFallback = scriptedLM([["nonsense"], ["never asked"]]);
     await expect(
@@ -113,13 +126,16 @@ describe("Adapter.call", () => {
   });
 
   it("an empty completion fails before parsing (no parse event)", async () => {
-    const { lm } = scriptedLM([[""], [""]]);
+    const { lm } = scriptedLM([[""], [""], [""]]);
     const { cb, log } = recorder();
     const error = await context({ callbacks: [cb] }, () => new ChatAdapter().call(lm, {}, qa, [], { question: "q" })).catch((e) => e);
     expect(error).toBeInstanceOf(AdapterParseError);
     expect(error.message).toContain("The LM returned an empty or null response.");
     expect(log.filter((l) => l.includes("parse"))).toEqual([]);
-    expect(log).toEqual(["start:format:ChatAdapter", "end:format", "start:format:JSONAdapter", "end:format"]);
+    // ChatAdapter, JSONAdapter (structured output), JSONAdapter again in JSON mode.
+    expect(log).toEqual([
+      "start:format:ChatAdapter", "end:format", "start:format:JSONAdapter", "end:format", "start:format:JSONAdapter", "end:format",
+    ]);
   });
 
   it("instance callbacks run after the context's", async () => {

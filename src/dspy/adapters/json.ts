@@ -4,7 +4,9 @@
 import type { LMKwargs } from "../lm";
 import type { Field, Signature } from "../signature";
 import { pydanticJsonSchema, type JsonSchema } from "../types";
-import { Adapter, type AdapterLM, type Outputs } from "./base";
+import { currentContext } from "../context";
+import { LMError } from "../errors";
+import { Adapter, type AdapterLM, type Demo, type Outputs } from "./base";
 import { outputTypeInfo, toJsonable, translateFieldType } from "./format-value";
 import { firstBalancedObject, repairJson } from "./json-repair";
 import { plainNumbers, pyJsonDumps, pyStrip, PyNumber, type NumberHint } from "./python-text";
@@ -91,10 +93,29 @@ export class JSONAdapter extends Adapter {
     return new JsonFieldStream(signature.outputFields.map((f) => f.name));
   }
 
-  protected override requestKwargs(lm: AdapterLM, kwargs: LMKwargs, signature: Signature): LMKwargs {
+  /**
+   * DSPy's JSONAdapter call: with a model that takes a JSON schema it asks for structured output, and
+   * when that attempt fails for any reason but the LM's (a parse or a value error included) it asks
+   * once more in plain JSON mode (`json_object`). Open-ended dict outputs go to JSON mode directly.
+   */
+  override async call(
+    lm: AdapterLM,
+    lmKwargs: LMKwargs,
+    signature: Signature,
+    demos: readonly Demo[],
+    inputs: Record<string, unknown>,
+  ): Promise<Outputs[]> {
     const format = responseFormat(lm, signature);
-    if (format) kwargs.response_format = format;
-    return kwargs;
+    if (!format) return super.call(lm, lmKwargs, signature, demos, inputs);
+    const withFormat = (response_format: Record<string, unknown>) => ({ ...lmKwargs, response_format });
+    if (format.type !== "json_schema") return super.call(lm, withFormat(format), signature, demos, inputs);
+    try {
+      return await super.call(lm, withFormat(format), signature, demos, inputs);
+    } catch (error) {
+      if (error instanceof LMError || currentContext().signal?.aborted) throw error;
+      console.warn("JSONAdapter: failed to use structured output format, falling back to JSON mode.");
+      return super.call(lm, withFormat({ type: "json_object" }), signature, demos, inputs);
+    }
   }
 
   formatFieldStructure(signature: Signature): string {

@@ -80,13 +80,14 @@ describe("BestOfN", () => {
   });
 
   it("survives failed attempts within the budget, and raises when all fail", async () => {
-    const { events, run } = setup(["not the format", "{}", answer("Brussels")]);
+    // Attempt 1 fails in all three formats (ChatAdapter, structured JSON, JSON mode); attempt 2 answers.
+    const { events, run } = setup(["not the format", "{}", "{}", answer("Brussels")]);
     const best = new BestOfN(new ChainOfThought("question -> answer"), { n: 3, rewardFn: oneWord, threshold: 1 });
     expect((await run(best)).get("answer")).toBe("Brussels");
     const attempts = ofType(events, "module_end").filter((e) => e.name === "BestOfN.module");
     expect(attempts.map((e) => e.error?.type ?? null)).toEqual(["AdapterParseError", null]);
 
-    const failing = setup(Array(6).fill("not the format"));
+    const failing = setup(Array(9).fill("not the format"));
     await expect(
       failing.run(new BestOfN(new ChainOfThought("question -> answer"), { n: 3, rewardFn: oneWord, threshold: 1 })),
     ).rejects.toThrow(/failed to parse/);
