@@ -38,8 +38,9 @@ export class Predict extends Module {
     }
     const config: LMKwargs = { ...this.config, ...options.config };
     // Several samples at (near) zero temperature would all be the same: DSPy raises it to 0.7.
-    const temperature = (config.temperature ?? lm.kwargs.temperature) as number | undefined;
-    const n = (config.n ?? lm.kwargs.n ?? 1) as number;
+    // Python's `or`, as DSPy writes it: a temperature of 0 in the call's config falls through to the LM's.
+    const temperature = (config.temperature || lm.kwargs.temperature) as number | undefined;
+    const n = (config.n || lm.kwargs.n || lm.kwargs.num_generations || 1) as number;
     if ((temperature === undefined || temperature <= 0.15) && n > 1) config.temperature = 0.7;
 
     const values = this.checkInputs(inputs);
