@@ -129,6 +129,23 @@ describe("example programs on the demo LM", () => {
     const firstEnd = events.findIndex((e) => e.type === "module_end" && e.call_id === branches[0].call_id);
     expect(events.indexOf(branches[1])).toBeLessThan(firstEnd);
     const out = outputs(events);
+    // Over the wire each delta names its output field: the combine call's `answer` deltas spell the answer,
+    // and every branch's `finding` deltas spell that branch's finding.
+    const deltas = events.filter((e): e is Extract<RunEvent, { type: "lm_delta" }> => e.type === "lm_delta");
+    const lmStarts = events.filter((e): e is Extract<RunEvent, { type: "lm_start" }> => e.type === "lm_start");
+    const lastLm = lmStarts.at(-1)!;
+    const spelled = (callId: string, field: string) =>
+      deltas.filter((d) => d.call_id === callId && d.field === field).map((d) => d.delta).join("");
+    expect(spelled(lastLm.call_id, "answer")).toBe(out.answer);
+    const branchEnds = events.filter(
+      (e): e is Extract<RunEvent, { type: "module_end" }> => e.type === "module_end" && e.name === "research.research.predict",
+    );
+    const branchLms = lmStarts.filter((e) => branchEnds.some((b) => b.call_id === e.parent_id));
+    expect(branchLms).toHaveLength(2);
+    for (const lm of branchLms) {
+      const end = branchEnds.find((b) => b.call_id === lm.parent_id)!;
+      expect(spelled(lm.call_id, "finding")).toBe(end.outputs!.finding);
+    }
     expect(out.answer).toMatch(/^Mount Everest .*8,849 m.* Of the 2 findings, this one has the largest figure\.$/);
   });
 
