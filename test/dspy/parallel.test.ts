@@ -334,10 +334,13 @@ describe("Parallel beyond the fixture", () => {
 
   it("a straggler past `timeout` is started once more and the first attempt to finish wins", async () => {
     let calls = 0;
+    let secondArrived: () => void = () => {};
+    const second = new Promise<void>((resolve) => (secondArrived = resolve));
     const fetch = fakeOpenAIFetch(async () => {
       calls++;
-      // The first attempt is slow; the resubmitted one answers at once and wins.
-      if (calls === 1) await sleep(300);
+      // The first attempt answers only after the resubmitted one was sent (which answers at once and wins).
+      if (calls === 1) await second.then(() => sleep(20));
+      else secondArrived();
       return "[[ ## answer ## ]]\nsecond try\n\n[[ ## completed ## ]]";
     });
     const lm = new LM("scripted", { apiKey: "k", baseURL: "https://x.test/v1", fetch, timeoutMs: 60_000 });
