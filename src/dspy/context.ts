@@ -21,7 +21,7 @@ export interface Settings {
   /** The module whose `forward` is running: names sub-module events by attribute path. */
   caller?: { module: object; path: string };
   /** Set by the adapter around its LM call: splits the completion's deltas by output field. */
-  fieldStream?: () => FieldStream;
+  fieldStream?: () => FieldStream | undefined;
 }
 
 interface Frame {

@@ -80,8 +80,14 @@ export abstract class Adapter implements HasCallbacks {
     });
   }
 
-  /** Splits a streamed completion by output field, the way this adapter's parser reads it (lm_delta.field). */
-  abstract fieldStream(signature: Signature): FieldStream;
+  /**
+   * Splits a streamed completion by output field, the way this adapter's parser reads it (lm_delta.field).
+   * An adapter without one streams deltas with no `field`. ChatAdapter, JSONAdapter and XMLAdapter
+   * (`new XmlFieldStream(names)` from streaming/xml-fields.ts) have theirs.
+   */
+  fieldStream(_signature: Signature): FieldStream | undefined {
+    return undefined;
+  }
 
   /** Adjusts the LM request for this adapter (JSONAdapter adds response_format). */
   protected requestKwargs(_lm: AdapterLM, kwargs: LMKwargs, _signature: Signature): LMKwargs {

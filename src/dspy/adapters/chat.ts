@@ -44,7 +44,7 @@ export class ChatAdapter extends Adapter {
     }
   }
 
-  fieldStream(signature: Signature): ChatFieldStream {
+  override fieldStream(signature: Signature): ChatFieldStream {
     return new ChatFieldStream(signature.outputFields.map((f) => f.name));
   }
 

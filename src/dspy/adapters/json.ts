@@ -89,7 +89,7 @@ function outputsHint(signature: Signature): NumberHint {
 export class JSONAdapter extends Adapter {
   readonly name: string = "JSONAdapter";
 
-  fieldStream(signature: Signature): JsonFieldStream {
+  override fieldStream(signature: Signature): JsonFieldStream {
     return new JsonFieldStream(signature.outputFields.map((f) => f.name));
   }
 
