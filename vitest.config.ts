@@ -5,7 +5,7 @@ export default defineConfig({
   plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/browser/**"],
+    exclude: ["test/browser/**", "test/faults/**"],
     // A fresh isolate's first request loads zod and openai (several seconds on a busy machine).
     testTimeout: 30_000,
   },

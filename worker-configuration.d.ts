@@ -6,7 +6,7 @@ interface __BaseEnv_Env {
 	LM_BASE_URL: "https://api.openai.com/v1";
 	DEMO_LM_DELAY_MS: "12";
 	RUN_RETENTION_DAYS: "7";
-	CORS_ORIGINS: "*";
+	CORS_ORIGINS: "";
 	OPENAI_API_KEY: string;
 	API_TOKEN: string;
 	RUNS: DurableObjectNamespace<import("./src/index").RunObject>;

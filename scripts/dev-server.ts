@@ -9,6 +9,8 @@ import { join, resolve } from "node:path";
 
 export interface DevServer {
   url: string;
+  /** V8 inspector (CDP) of workerd: `ws://127.0.0.1:<port>/ws`, for profiling. */
+  inspectorPort: number;
   /** The process group leader's pid (npx); workerd runs inside its group. */
   pid: number;
   stop(): Promise<void>;
@@ -42,14 +44,28 @@ async function waitForHealth(url: string, child: ChildProcess, log: () => string
   throw new Error(`wrangler dev did not answer ${url}/health within 120 s:\n${log()}`);
 }
 
-/** `vars` override wrangler.toml [vars]; the key is always empty, so the demo LM answers. */
-export async function startDevServer(vars: Record<string, string> = {}): Promise<DevServer> {
+export interface DevServerOptions {
+  /**
+   * A real OpenAI-compatible endpoint instead of the demo LM (the fault suite's
+   * fault-injecting server on 127.0.0.1): LM_BASE_URL and a (fake) key.
+   */
+  lm?: { baseURL: string; apiKey: string; model?: string };
+}
+
+/**
+ * `vars` override wrangler.toml [vars]. Without `options.lm` the key is empty,
+ * so the offline demo LM answers whatever a developer's .dev.vars holds.
+ */
+export async function startDevServer(vars: Record<string, string> = {}, options: DevServerOptions = {}): Promise<DevServer> {
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const state = mkdtempSync(join(tmpdir(), "dspy-edge-dev-"));
   // Blank secrets: a developer's shell key must not reach the server under test.
   const env = { ...process.env, OPENAI_API_KEY: "", API_TOKEN: "", WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
   // Empty key = the demo LM even when a developer's .dev.vars holds a real one.
-  const allVars = { OPENAI_API_KEY: "", API_TOKEN: "", ...vars };
+  const lmVars = options.lm
+    ? { OPENAI_API_KEY: options.lm.apiKey, LM_BASE_URL: options.lm.baseURL, ...(options.lm.model ? { LM_MODEL: options.lm.model } : {}) }
+    : {};
+  const allVars = { OPENAI_API_KEY: "", API_TOKEN: "", ...lmVars, ...vars };
   let output = "";
   const child = spawn(
     "npx",
@@ -87,5 +103,5 @@ export async function startDevServer(vars: Record<string, string> = {}): Promise
     await stop();
     throw e;
   }
-  return { url, pid: child.pid!, stop };
+  return { url, inspectorPort, pid: child.pid!, stop };
 }

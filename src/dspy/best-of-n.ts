@@ -4,11 +4,13 @@
 // attempts are not cache hits of one another); the first attempt whose reward
 // reaches the threshold wins at once, else the highest reward. Each attempt is
 // its own module call, so it shows as a sub-tree of this module's events.
+import { asStep, noteAttempts } from "./call-note";
 import { context, currentContext } from "./context";
 import type { LM } from "./lm";
 import { type CallOptions, type Inputs, Module } from "./module";
 import { Predict } from "./predict";
 import type { Prediction } from "./prediction";
+import { SavedLM } from "./saved-state";
 import type { Field } from "./signature";
 
 /** Scores an attempt: DSPy's `reward_fn(args, pred)`. May be async. */
@@ -41,11 +43,14 @@ export function namedPredictors(module: Module): [string, Predict][] {
 
 /** The LM the attempts copy: the module's own (all predictors must agree, as DSPy's get_lm) or the call's/context's. */
 export function attemptBaseLM(module: Module, options?: CallOptions): LM {
-  const own = [...new Set(namedPredictors(module).map(([, p]) => p.lm))];
+  // A predictor's LM from a loaded saved program counts as its own, as DSPy's get_lm sees the rebuilt LM.
+  const own = [...new Set(namedPredictors(module).map(([, p]) => p.lm ?? p.savedLm))];
   if (own.length > 1 && !options?.lm) {
     throw new Error("Multiple LMs are being used in the module. There's no unique LM to return.");
   }
-  const lm = options?.lm ?? own[0] ?? currentContext().lm;
+  const base = currentContext().lm;
+  const mine = own[0] instanceof SavedLM ? (base ? own[0].bind(base) : undefined) : own[0];
+  const lm = options?.lm ?? mine ?? base;
   if (!lm) throw new Error(`No LM is configured for ${module.path}: run it inside context({ lm }, …)`);
   return lm;
 }
@@ -115,16 +120,22 @@ export class BestOfN extends Module {
     const start = typeof lm.kwargs.rollout_id === "number" ? lm.kwargs.rollout_id : 0;
     let best: Prediction | null = null;
     let bestReward = -Infinity;
+    let kept: number | null = null;
     let lastError: unknown = null;
+    // For the trace: each attempt's reward (null: it failed), the one kept.
+    const rewards: (number | null)[] = [];
 
     for (let idx = 0; idx < this.n; idx++) {
       const rid = start + idx;
+      rewards.push(null);
       try {
-        const pred = await attempt(rid);
+        // Attempt idx+1 of n, and Refine's feedback on it, are numbered in their start events.
+        const pred = await asStep(idx + 1, this.n, () => attempt(rid));
         const reward = await this.rewardFn(inputs, pred);
-        if (reward > bestReward) [best, bestReward] = [pred, reward];
+        rewards[idx] = reward;
+        if (reward > bestReward) [best, bestReward, kept] = [pred, reward, idx + 1];
         if (reward >= this.threshold) break;
-        if (onMiss && idx < this.n - 1) await onMiss(pred, reward);
+        if (onMiss && idx < this.n - 1) await asStep(idx + 1, this.n, () => onMiss(pred, reward));
       } catch (error) {
         lastError = error;
         // DSPy spends the budget on the instance itself (self.fail_count -= 1), so it shrinks across calls.
@@ -133,6 +144,7 @@ export class BestOfN extends Module {
     }
     // DSPy returns None when every attempt failed within the budget; an error says more.
     if (!best) throw lastError ?? new Error(`${who}: no attempt succeeded`);
+    noteAttempts(best, { rewards, kept, threshold: this.threshold });
     return best;
   }
 }

@@ -1,9 +1,11 @@
-// DSPy's callback hooks, camelCased, plus onLmDelta for streamed tokens.
+// DSPy's callback hooks, camelCased, plus onLmDelta for streamed tokens and
+// onLmRetry for an LM attempt that failed and will be retried.
 // Ordering mirrors dspy/utils/callback.py: every start handler runs while the
 // *parent* call is still active, then the call becomes active for its body,
 // then the parent is restored and the end handlers run. A handler that throws
 // is logged and never breaks the run.
 import { activeCallId, currentContext, runWithActiveCall } from "./context";
+import type { ErrorInfo } from "./events";
 
 export type CallKind = "module" | "lm" | "adapter_format" | "adapter_parse" | "tool";
 type Inputs = Record<string, unknown>;
@@ -15,12 +17,23 @@ export interface Callback {
   onLmEnd?(callId: string, outputs: unknown, error: unknown): void;
   /** `field`: the output field the text belongs to, null outside any; undefined when no adapter tracks fields. */
   onLmDelta?(callId: string, delta: string, field?: string | null): void;
+  onLmRetry?(callId: string, retry: LmRetryInfo): void;
   onAdapterFormatStart?(callId: string, instance: unknown, inputs: Inputs): void;
   onAdapterFormatEnd?(callId: string, outputs: unknown, error: unknown): void;
   onAdapterParseStart?(callId: string, instance: unknown, inputs: Inputs): void;
   onAdapterParseEnd?(callId: string, outputs: unknown, error: unknown): void;
   onToolStart?(callId: string, instance: unknown, inputs: Inputs): void;
   onToolEnd?(callId: string, outputs: unknown, error: unknown): void;
+}
+
+/** An LM attempt that failed and will be retried after `wait_ms`. */
+export interface LmRetryInfo {
+  /** The attempt that just failed, from 1. */
+  attempt: number;
+  error: ErrorInfo;
+  /** HTTP status, or null for timeouts and connection failures. */
+  status: number | null;
+  wait_ms: number;
 }
 
 const HANDLERS = {
@@ -131,5 +144,15 @@ export function emitLmDelta(delta: string, instance?: HasCallbacks, field?: stri
   for (const cb of activeCallbacks(instance)) {
     const handler = cb.onLmDelta;
     if (handler) safely(cb, "onLmDelta", () => handler.call(cb, callId, delta, field));
+  }
+}
+
+/** A failed attempt of the LM call that is active now, about to be retried. */
+export function emitLmRetry(retry: LmRetryInfo, instance?: HasCallbacks): void {
+  const callId = activeCallId();
+  if (callId === null) return;
+  for (const cb of activeCallbacks(instance)) {
+    const handler = cb.onLmRetry;
+    if (handler) safely(cb, "onLmRetry", () => handler.call(cb, callId, retry));
   }
 }

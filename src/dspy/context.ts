@@ -22,6 +22,8 @@ export interface Settings {
   caller?: { module: object; path: string };
   /** Set by the adapter around its LM call: splits the completion's deltas by output field. */
   fieldStream?: () => FieldStream | undefined;
+  /** Which step of `parent` the calls started directly under it are (see call-note.ts). */
+  step?: { index: number; of: number; parent: string | null };
 }
 
 interface Frame {

@@ -45,18 +45,32 @@ const call = {
   name: z.string(),
 };
 
+/**
+ * A repeated call's place among its parent's: BestOfN/Refine attempt k (of n attempts at most),
+ * ReAct iteration k (of max_iters at most). On module_start and tool_start, absent otherwise.
+ */
+const step = {
+  step: z.number().int().positive().optional(),
+  step_of: z.number().int().positive().optional(),
+};
+
 const Json = z.unknown();
 const Record_ = z.record(z.string(), Json);
 
 /** Each event type without the stamp: what the runtime emits. */
 export const eventBodies = {
   run_start: z.object({ program: z.string(), module: z.string(), inputs: Record_ }),
-  module_start: z.object({ ...call, module: z.string(), inputs: Record_ }),
+  module_start: z.object({ ...call, ...step, module: z.string(), inputs: Record_ }),
   module_end: z.object({
     ...call,
     outputs: Record_.nullable(),
     error: ErrorInfo.nullable(),
     duration_ms: z.number(),
+    // BestOfN/Refine only: each attempt's reward (null: the attempt failed), in step order, the
+    // step kept (null: none succeeded) and the threshold that stops the attempts early.
+    rewards: z.array(z.number().nullable()).optional(),
+    kept: z.number().int().positive().nullable().optional(),
+    threshold: z.number().optional(),
   }),
   adapter_format_start: z.object({
     ...call,
@@ -84,12 +98,15 @@ export const eventBodies = {
     messages: z.array(Message),
     params: Record_,
   }),
-  lm_delta: z.object({
+  // field: the output field the text belongs to; null outside any field (preamble, markers).
+  lm_delta: z.object({ ...call, delta: z.string(), field: z.string().nullable().optional() }),
+  // An attempt of this LM call failed and will be retried after wait_ms (same call_id as its lm_start).
+  lm_retry: z.object({
     ...call,
-    delta: z.string(),
-    // The output field this text belongs to (the adapter's markers: `[[ ## f ## ]]`, `"f":`, `<f>`); null for
-    // marker text and anything outside a field; absent when the LM was called without an adapter.
-    field: z.string().nullable().optional(),
+    attempt: z.number().int().min(1),
+    error: ErrorInfo,
+    status: z.number().int().nullable(),
+    wait_ms: z.number().nonnegative(),
   }),
   lm_end: z.object({
     ...call,
@@ -97,10 +114,12 @@ export const eventBodies = {
     texts: z.array(z.string()).optional(),
     usage: Usage.nullable(),
     cached: z.boolean(),
+    /** Why each choice stopped (`stop`, `length`, …), when the provider said so; absent for cached calls. */
+    finish_reasons: z.array(z.string()).optional(),
     error: ErrorInfo.nullable(),
     duration_ms: z.number(),
   }),
-  tool_start: z.object({ ...call, tool: z.string(), args: Record_ }),
+  tool_start: z.object({ ...call, ...step, tool: z.string(), args: Record_ }),
   tool_end: z.object({
     ...call,
     result: Json.optional(),

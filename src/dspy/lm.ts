@@ -4,7 +4,7 @@
 // retries are off so that no retry can replay tokens already shown), and fails
 // with an LMError that names the model and status but never the API key.
 import OpenAI from "openai";
-import { type Callback, emitLmDelta, withCallbacks } from "./callbacks";
+import { type Callback, emitLmDelta, emitLmRetry, withCallbacks } from "./callbacks";
 import { currentContext } from "./context";
 import { LMError } from "./errors";
 import type { Message, Usage } from "./events";
@@ -19,6 +19,8 @@ export interface LMResult {
   /** Null when served from the cache or when the provider sent none. */
   usage: Usage | null;
   cached: boolean;
+  /** Why each choice stopped (`stop`, `length`, …), when the provider said; absent from the cache. */
+  finishReasons?: string[];
 }
 
 export interface LMOptions {
@@ -30,9 +32,19 @@ export interface LMOptions {
   cache?: boolean | LMCache;
   /** The fetch the SDK uses (a test double, a service binding, …). */
   fetch?: typeof fetch;
-  /** Retries after the first attempt, for 408/409/429/5xx and connection failures. */
+  /** Retries after the first attempt, for 408/409/429/5xx, resets and stalls before the first token. */
   numRetries?: number;
-  /** Longest wait for the response to start or for the next token, in ms. */
+  /** Longest wait from sending the request to the first token (or the whole reply when not streaming), in ms. Default 25 s. */
+  firstTokenTimeoutMs?: number;
+  /** Longest silence between two streamed chunks once the first token arrived, in ms. Default 20 s. */
+  idleTimeoutMs?: number;
+  /**
+   * No retry starts unless it could still time out within this long of the call's
+   * start (elapsed + backoff + first-token timeout), in ms. Default 60 s: with the
+   * default timeouts a silent LM fails its call within a minute, retries included.
+   */
+  retryBudgetMs?: number;
+  /** Shorthand for both firstTokenTimeoutMs and idleTimeoutMs (each wins when given). */
   timeoutMs?: number;
   /** First retry's backoff; doubles each retry. A Retry-After header wins. */
   retryDelayMs?: number;
@@ -50,6 +62,7 @@ export interface LMOptions {
 
 const KNOWN_OPTIONS = new Set([
   "baseURL", "apiKey", "temperature", "maxTokens", "cache", "fetch", "numRetries", "timeoutMs",
+  "firstTokenTimeoutMs", "idleTimeoutMs", "retryBudgetMs",
   "retryDelayMs", "maxRetryDelayMs", "stream", "supportsResponseSchema", "headers", "callbacks",
 ]);
 
@@ -83,6 +96,15 @@ function retryAfterMs(headers: Headers | undefined): number | undefined {
   return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
 }
 
+export const DEFAULT_FIRST_TOKEN_TIMEOUT_MS = 25_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 20_000;
+export const DEFAULT_RETRY_BUDGET_MS = 60_000;
+
+/** "20 ms", "25 s", "1.5 s": how long an LM stayed silent, for messages. */
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+}
+
 /** Why one attempt failed, before it becomes an LMError. */
 class AttemptFailure extends Error {
   constructor(
@@ -103,7 +125,9 @@ export class LM {
   readonly kwargs: LMKwargs;
   readonly supportsResponseSchema: boolean;
   readonly numRetries: number;
-  readonly timeoutMs: number;
+  readonly firstTokenTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly retryBudgetMs: number;
   callbacks: Callback[];
   // Private fields: JSON.stringify(lm) or an event can never reach the key.
   readonly #options: LMOptions;
@@ -131,7 +155,9 @@ export class LM {
     }
     this.supportsResponseSchema = options.supportsResponseSchema ?? defaultSupportsResponseSchema(model);
     this.numRetries = options.numRetries ?? 3;
-    this.timeoutMs = options.timeoutMs ?? 180_000;
+    this.firstTokenTimeoutMs = positive(options.firstTokenTimeoutMs) ?? positive(options.timeoutMs) ?? DEFAULT_FIRST_TOKEN_TIMEOUT_MS;
+    this.idleTimeoutMs = positive(options.idleTimeoutMs) ?? positive(options.timeoutMs) ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.retryBudgetMs = positive(options.retryBudgetMs) ?? DEFAULT_RETRY_BUDGET_MS;
     this.callbacks = options.callbacks ?? [];
     this.#cache = options.cache === true ? sharedLMCache : options.cache instanceof LMCache ? options.cache : null;
     this.#client = new OpenAI({
@@ -139,11 +165,27 @@ export class LM {
       // The SDK insists on a key; keyless local servers (Ollama, vLLM) ignore it.
       apiKey: options.apiKey || "no-key",
       maxRetries: 0,
-      // Our idle timer (re-armed per chunk) decides timeouts; the SDK's is only a backstop.
-      timeout: Math.ceil(this.timeoutMs) + 1000,
+      // Our timers (first token, then between chunks) decide timeouts; the SDK's is only a backstop.
+      timeout: Math.ceil(this.firstTokenTimeoutMs) + 1000,
       defaultHeaders: options.headers,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
+  }
+
+  /** Whether calls use a response cache (a saved program records it as `cache`). */
+  get cacheEnabled(): boolean {
+    return this.#cache !== null;
+  }
+
+  /**
+   * Another model on this LM's endpoint (base URL, key, fetch, headers,
+   * timeouts), without this LM's request defaults: how a predictor's LM from a
+   * saved program is served with the configured provider's credentials.
+   */
+  sibling(model: string, options: LMOptions = {}): LM {
+    const { baseURL, apiKey, fetch, headers, timeoutMs, retryDelayMs, maxRetryDelayMs, stream, callbacks } = this.#options;
+    const endpoint = { baseURL, apiKey, fetch, headers, timeoutMs, retryDelayMs, maxRetryDelayMs, stream, callbacks };
+    return new LM(model, { ...dropUndefined(endpoint), ...options });
   }
 
   /** A new LM with the same endpoint and these options changed (DSPy's `lm.copy(**kwargs)`). */
@@ -184,17 +226,17 @@ export class LM {
       }
     }
     const deltas = this.deltaEmitter();
-    let result: { texts: string[]; usage: Usage | null };
+    let result: { texts: string[]; usage: Usage | null; finishReasons: string[] };
     try {
       result = await this.requestWithRetries(request, deltas.push);
     } finally {
       // Text held back (a possible marker) still goes out, so the deltas always add up to what arrived.
       deltas.end();
     }
-    const { texts, usage } = result;
+    const { texts, usage, finishReasons } = result;
     if (usage) currentContext().usage?.add(this.model, usage);
     if (useCache && key) useCache.set(key, { texts, usage });
-    return { texts, usage, cached: false };
+    return { texts, usage, cached: false, ...(finishReasons.length ? { finishReasons } : {}) };
   }
 
   /** Emits the first choice's deltas, split by output field when the calling adapter tracks fields. */
@@ -210,22 +252,42 @@ export class LM {
   private async requestWithRetries(
     request: LMKwargs,
     onDelta: (text: string) => void,
-  ): Promise<{ texts: string[]; usage: Usage | null }> {
+  ): Promise<{ texts: string[]; usage: Usage | null; finishReasons: string[] }> {
     const signal = currentContext().signal;
     const base = this.#options.retryDelayMs ?? 500;
     const cap = this.#options.maxRetryDelayMs ?? 30_000;
+    const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       const progress = { streamed: false };
       try {
         return await this.attempt(request, progress, onDelta, signal);
       } catch (error) {
         const failure = this.failureOf(error, signal);
-        // A retry after tokens were shown would show them twice.
-        if (!failure.retryable || progress.streamed || attempt >= this.numRetries) {
-          const tries = attempt > 0 ? ` (after ${attempt + 1} attempts)` : "";
-          throw new LMError(this.redact(failure.message + tries), this.model, failure.status, { cause: error });
-        }
         const delay = Math.min(cap, failure.retryAfter ?? base * 2 ** attempt);
+        // A retry after tokens were shown would show them twice; one that could
+        // not time out within the budget would hold the run past it.
+        const overBudget = Date.now() - started + delay + this.firstTokenTimeoutMs > this.retryBudgetMs;
+        if (!failure.retryable || progress.streamed || attempt >= this.numRetries || overBudget) {
+          const tries = attempt > 0 ? ` (after ${attempt + 1} attempts)` : "";
+          const budget =
+            failure.retryable && !progress.streamed && attempt < this.numRetries
+              ? ` (not retried: a retry could not finish within the ${duration(this.retryBudgetMs)} retry budget)`
+              : "";
+          throw new LMError(this.redact(failure.message + tries + budget), this.model, failure.status, {
+            cause: error,
+            retryAfterMs: failure.retryAfter,
+          });
+        }
+        emitLmRetry(
+          {
+            attempt: attempt + 1,
+            // The LMError this attempt's failure would have ended the call with.
+            error: { type: "LMError", message: this.redact(failure.message) },
+            status: failure.status ?? null,
+            wait_ms: delay,
+          },
+          this,
+        );
         try {
           await sleep(delay, signal);
         } catch (reason) {
@@ -247,18 +309,28 @@ export class LM {
     if (outer?.aborted) onAbort();
     outer?.addEventListener("abort", onAbort, { once: true });
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let timedOut = false;
-    // Idle timer: re-armed by every chunk, so a slow but alive stream is never cut.
+    let timedOut: string | null = null;
+    // Until the first token only the first-token timer runs (role-only chunks do
+    // not reset it); after that every chunk re-arms the between-token timer, so a
+    // slow but alive stream is never cut.
+    let gotToken = false;
     const arm = () => {
       clearTimeout(timer);
+      const ms = gotToken ? this.idleTimeoutMs : this.firstTokenTimeoutMs;
       timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort(new Error("idle timeout"));
-      }, this.timeoutMs);
+        timedOut = gotToken
+          ? `LM ${this.model} sent nothing for ${duration(ms)} after its last token (between-token timeout)`
+          : `LM ${this.model} sent nothing for ${duration(ms)} (no first token; first-token timeout)`;
+        controller.abort(new Error("LM timeout"));
+      }, ms);
     };
     const n = typeof request.n === "number" && request.n > 1 ? request.n : 1;
     const texts: string[] = Array.from({ length: n }, () => "");
     let usage: Usage | null = null;
+    const finished: (string | undefined)[] = [];
+    const finish = (index: number, reason: string | null | undefined) => {
+      if (reason) finished[index] = reason;
+    };
     const deliver = (index: number, delta: string | null | undefined) => {
       if (!delta) return;
       texts[index] = (texts[index] ?? "") + delta;
@@ -273,7 +345,10 @@ export class LM {
       const body = request as unknown as OpenAI.Chat.ChatCompletionCreateParams;
       if (this.#options.stream === false) {
         const completion = await this.#client.chat.completions.create({ ...body, stream: false }, { signal: controller.signal });
-        for (const choice of completion.choices) deliver(choice.index, choice.message?.content);
+        for (const choice of completion.choices) {
+          deliver(choice.index, choice.message?.content);
+          finish(choice.index, choice.finish_reason);
+        }
         usage = usageOf(completion.usage);
       } else {
         const stream = await this.#client.chat.completions.create(
@@ -281,16 +356,21 @@ export class LM {
           { signal: controller.signal },
         );
         for await (const chunk of stream) {
-          arm();
+          const choices = chunk.choices ?? [];
+          if (!gotToken && (chunk.usage || choices.some((c) => c.delta?.content || c.finish_reason))) gotToken = true;
+          if (gotToken) arm();
           if (chunk.usage) usage = usageOf(chunk.usage);
-          for (const choice of chunk.choices ?? []) deliver(choice.index, choice.delta?.content);
+          for (const choice of choices) {
+            deliver(choice.index, choice.delta?.content);
+            finish(choice.index, choice.finish_reason);
+          }
         }
         // The SDK ends the iteration quietly when its signal aborts.
         if (controller.signal.aborted) throw controller.signal.reason;
       }
-      return { texts, usage };
+      return { texts, usage, finishReasons: finished.filter((r): r is string => !!r) };
     } catch (error) {
-      if (timedOut) throw new AttemptFailure(`LM ${this.model} sent nothing for ${this.timeoutMs} ms`, true, undefined, undefined, { cause: error });
+      if (timedOut) throw new AttemptFailure(timedOut, true, undefined, undefined, { cause: error });
       if (outer?.aborted) throw new AttemptFailure(`LM request to ${this.model} was aborted`, false, undefined, undefined, { cause: outer.reason });
       throw error;
     } finally {
@@ -326,6 +406,10 @@ function usageOf(usage: OpenAI.CompletionUsage | null | undefined): Usage | null
   const prompt = usage.prompt_tokens ?? 0;
   const completion = usage.completion_tokens ?? 0;
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.total_tokens ?? prompt + completion };
+}
+
+function positive(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 function dropUndefined<T extends Record<string, unknown>>(value: T): T {

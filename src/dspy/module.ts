@@ -7,6 +7,18 @@ import { context, currentContext, throwIfAborted } from "./context";
 import type { LM, LMKwargs } from "./lm";
 import { type ExampleLike, Parallel, type ParallelOptions, type ParallelReturn } from "./parallel";
 import { Prediction } from "./prediction";
+import {
+  checkMetadata,
+  currentMetadata,
+  isParameter,
+  type LoadOptions,
+  type Parameter,
+  parseSavedState,
+  type SavedState,
+  SavedStateError,
+  stateToJson,
+  warner,
+} from "./saved-state";
 import { type Field, Signature } from "./signature";
 import { UsageTracker } from "./usage";
 import { classNameOf } from "./utils/class-name";
@@ -36,10 +48,18 @@ function attributeName(parent: object, child: Module): string | undefined {
 
 export abstract class Module {
   static readonly className: string = "Module";
+  /**
+   * Saved-state keys for attributes named differently from the Python module
+   * (`{ codeGenerate: "code_generate" }`), so a file DSPy saved finds its
+   * predictors; `null` leaves out an attribute DSPy's module does not hold.
+   */
+  static readonly savedNames: Readonly<Record<string, string | null>> = {};
   /** Names the root in event paths; defaults to the class name. */
   name?: string;
   /** Instance callbacks, run after the context's (DSPy's order). */
   callbacks: Callback[] = [];
+  /** DSPy's `_compiled`: a compiled sub-module is frozen, so its parent neither saves nor loads its predictors. */
+  declare compiled?: boolean;
 
   /**
    * The dotted path of the call in progress (`answer.predict`): module events' `name`. It lives in the
@@ -110,4 +130,86 @@ export abstract class Module {
     }
     return found;
   }
+
+  /**
+   * Every predictor reachable through attributes, named by path, as DSPy's
+   * `named_parameters()`: `predict`, `generate_query.predict`, `items[0]`,
+   * `name['key']`; a predictor reachable twice is listed once; a bare Predict is `self`.
+   */
+  namedParameters(): [string, Parameter & Module][] {
+    const visited = new Set<object>();
+    const found: [string, Parameter & Module][] = [];
+    const add = (name: string, value: unknown) => {
+      if (isParameter(value)) {
+        if (!visited.has(value)) {
+          visited.add(value);
+          found.push([name, value as Parameter & Module]);
+        }
+      } else if (value instanceof Module && !value.compiled) {
+        for (const [sub, param] of value.namedParameters()) add(`${name}.${sub}`, param);
+      }
+    };
+    if (isParameter(this)) add("self", this);
+    const savedNames = (this.constructor as typeof Module).savedNames;
+    for (const [key, value] of Object.entries(this)) {
+      const name = key in savedNames ? savedNames[key] : key;
+      if (name === null) continue;
+      if (isParameter(value) || value instanceof Module) add(name, value);
+      else if (Array.isArray(value)) value.forEach((item, i) => add(`${name}[${i}]`, item));
+      else if (value instanceof Map) for (const [key, item] of value) add(`${name}['${String(key)}']`, item);
+      else if (isPlainDict(value)) for (const [key, item] of Object.entries(value)) add(`${name}['${key}']`, item);
+    }
+    return found;
+  }
+
+  /** DSPy's `dump_state()`: each predictor's state under its path (a Predict overrides it with its own, flat). */
+  dumpState(): SavedState {
+    return Object.fromEntries(this.namedParameters().map(([name, param]) => [name, param.dumpState()]));
+  }
+
+  /**
+   * DSPy's `load_state(state)`: each predictor takes `state[path]`. A missing
+   * path throws before anything changes; keys that match no predictor are ignored.
+   */
+  loadState(state: SavedState, options: LoadOptions = {}): this {
+    const warn = warner(options);
+    const apply = this.namedParameters().map(([name, param]) => {
+      if (!(name in state)) {
+        const present = Object.keys(state).filter((k) => k !== "metadata");
+        throw new SavedStateError(
+          "missing_key",
+          `The saved state has no key \`${name}\` for the predictor at that path (DSPy raises KeyError: '${name}'); ` +
+            `it holds ${present.length ? present.map((k) => `\`${k}\``).join(", ") : "no predictor keys"}. ` +
+            "Was it saved from a program with the same module structure?",
+          name,
+        );
+      }
+      return param.prepareLoad(state[name], name, options, warn);
+    });
+    for (const step of apply) step();
+    return this;
+  }
+
+  /**
+   * DSPy's `load(path)` for a file `save()` wrote (JSON text or the parsed
+   * object): checks `metadata` (missing → error, another dspy version → a
+   * warning), then `loadState`. Returns the module, for `new X().load(file)`.
+   */
+  load(saved: string | object, options: LoadOptions = {}): this {
+    const state = parseSavedState(saved);
+    checkMetadata(state, warner(options));
+    return this.loadState(state, options);
+  }
+
+  /** DSPy's `save("x.json")` as text: `dumpState()` plus `metadata`, two-space JSON with a final newline. */
+  save(): string {
+    return stateToJson({ ...this.dumpState(), metadata: currentMetadata() });
+  }
+}
+
+/** A plain object used as a mapping (DSPy walks dict attributes); class instances are not. */
+function isPlainDict(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }

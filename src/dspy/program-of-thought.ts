@@ -36,6 +36,12 @@ const CODE_FENCE = /```(?:javascript|js)?[ \n](.*?)[ \n]```?/s;
 
 export class ProgramOfThought extends Module {
   static override readonly className: string = "ProgramOfThought";
+  /** DSPy's attribute names, the keys of a saved file (`code_generate.predict`). */
+  static override readonly savedNames: Readonly<Record<string, string>> = {
+    codeGenerate: "code_generate",
+    codeRegenerate: "code_regenerate",
+    generateOutput: "generate_output",
+  };
   readonly signature: Signature;
   maxIters: number;
   readonly codeGenerate: ChainOfThought;

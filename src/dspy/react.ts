@@ -4,6 +4,7 @@
 // ends the loop; a ChainOfThought then extracts the outputs from inputs +
 // trajectory. Same signature, instructions and trajectory text as DSPy.
 import { ChatAdapter } from "./adapters/chat";
+import { asStep } from "./call-note";
 import { ChainOfThought } from "./chain-of-thought";
 import { currentContext } from "./context";
 import { ValueError } from "./errors";
@@ -107,7 +108,8 @@ export class ReAct extends Module {
     for (let idx = 0; idx < maxIters; idx++) {
       let pred: Prediction;
       try {
-        pred = await this.react.call({ ...args, trajectory: this.formatTrajectory(trajectory) }, sub);
+        // Iteration idx+1: its react call and its tool call carry the step in their start events.
+        pred = await asStep(idx + 1, maxIters, () => this.react.call({ ...args, trajectory: this.formatTrajectory(trajectory) }, sub));
       } catch (error) {
         // DSPy ends the loop on a ValueError only: JSONAdapter's fallback read the answer but a value
         // did not fit (a tool not in the list, args that are no object). An answer neither adapter
@@ -126,7 +128,7 @@ export class ReAct extends Module {
       try {
         const tool = this.tools.get(toolName);
         if (!tool) throw new Error(`no tool named ${toolName}`);
-        trajectory[`observation_${idx}`] = await tool.call(toolArgs);
+        trajectory[`observation_${idx}`] = await asStep(idx + 1, maxIters, () => tool.call(toolArgs));
       } catch (error) {
         trajectory[`observation_${idx}`] = `Execution error in ${toolName}: ${formatErrorForLm(error)}`;
       }

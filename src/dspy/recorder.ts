@@ -1,7 +1,8 @@
 // Turns callback hooks into event drafts, handed to `emit` synchronously the
 // moment each hook fires (the server stamps and streams them). Parent ids come
 // from `activeCallId()` inside the start hook: the enclosing call, as in DSPy.
-import type { Callback } from "./callbacks";
+import type { Callback, LmRetryInfo } from "./callbacks";
+import { attemptsNote, stepOf } from "./call-note";
 import { activeCallId } from "./context";
 import { errorInfo } from "./errors";
 import type { DraftOf, EventDraft, EventType, Message, Usage, UsageByModel } from "./events";
@@ -28,6 +29,7 @@ interface LMOutputs {
   texts?: string[];
   usage?: Usage | null;
   cached?: boolean;
+  finishReasons?: string[];
 }
 
 /** Adapters carry their class name as `name` ("ChatAdapter"), explicit for minified builds. */
@@ -48,6 +50,12 @@ function signatureText(signature: unknown): string {
 
 /** Credentials may hide in per-call kwargs; they never enter an event. */
 const SECRET_PARAM = /^(api_?key|api_base|base_?url|headers|extra_headers|authorization)$/i;
+
+/** `step`/`step_of` of a call starting under `parentId`, when it is one of several numbered steps. */
+function stepFields(parentId: string | null): { step?: number; step_of?: number } {
+  const step = stepOf(parentId);
+  return step ? { step: step.index, step_of: step.of } : {};
+}
 
 export class EventRecorder implements Callback {
   /** Usage per model over every LM call seen (DSPy's `get_lm_usage()` shape). */
@@ -82,15 +90,17 @@ export class EventRecorder implements Callback {
     const module = classNameOf(instance);
     const path = (instance as { path?: unknown }).path;
     const call = this.start(callId, typeof path === "string" && path ? path : module);
-    this.send("module_start", { ...call, module, inputs: toJsonRecord(inputs) });
+    this.send("module_start", { ...call, ...stepFields(call.parent_id), module, inputs: toJsonRecord(inputs) });
   }
 
   onModuleEnd(callId: string, outputs: unknown, error: unknown): void {
     const call = this.end(callId);
+    const note = error ? null : attemptsNote(outputs, callId);
     this.send("module_end", {
       ...call,
       outputs: error ? null : toJsonRecord(outputs),
       error: error ? errorInfo(error) : null,
+      ...(note ?? {}),
     });
   }
 
@@ -120,6 +130,11 @@ export class EventRecorder implements Callback {
     });
   }
 
+  onLmRetry(callId: string, retry: LmRetryInfo): void {
+    const call = this.open.get(callId);
+    this.send("lm_retry", { call_id: callId, parent_id: call?.parent_id ?? null, name: call?.name ?? "unknown", ...retry });
+  }
+
   onLmEnd(callId: string, outputs: unknown, error: unknown): void {
     const call = this.end(callId);
     const result = (error ? {} : (outputs ?? {})) as LMOutputs;
@@ -132,6 +147,7 @@ export class EventRecorder implements Callback {
       ...(texts.length > 1 ? { texts } : {}),
       usage,
       cached: result.cached === true,
+      ...(result.finishReasons?.length ? { finish_reasons: result.finishReasons } : {}),
       error: error ? errorInfo(error) : null,
     });
   }
@@ -177,7 +193,7 @@ export class EventRecorder implements Callback {
     const name = typeof tool === "string" && tool ? tool : classNameOf(instance);
     const call = this.start(callId, name);
     const args = inputs.kwargs !== undefined && Object.keys(inputs).length === 1 ? inputs.kwargs : inputs;
-    this.send("tool_start", { ...call, tool: name, args: toJsonRecord(args) });
+    this.send("tool_start", { ...call, ...stepFields(call.parent_id), tool: name, args: toJsonRecord(args) });
   }
 
   onToolEnd(callId: string, outputs: unknown, error: unknown): void {

@@ -136,6 +136,8 @@ class FeedbackPredict extends Predict {
 
 export class Refine extends BestOfN {
   static override readonly className: string = "Refine";
+  /** DSPy makes the feedback Predict inside forward: it is no part of a saved Refine. */
+  static override readonly savedNames: Readonly<Record<string, string | null>> = { feedback: null };
   /** Writes the advice after a miss (events: `<path>.feedback`). */
   readonly feedback: Predict = new FeedbackPredict(OfferFeedback);
   private readonly moduleCode: string;

@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 
-export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 429 | 500 | 502 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503;
 
 export class ApiError extends Error {
   constructor(
@@ -11,6 +11,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details: unknown = null,
+    /** Extra response headers (a 429's Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -27,7 +29,7 @@ export function jsonError(status: ErrorStatus, code: string, message: string, de
 
 /** Hono's onError: known errors keep their status, anything else is a 500 with a JSON body. */
 export function handleError(err: Error, c: Context): Response {
-  if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
+  if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status, err.headers);
   if (err instanceof HTTPException) {
     const status = err.status as ErrorStatus;
     return c.json(errorBody(codeForStatus(status), err.message || "Request failed"), status);
@@ -37,5 +39,5 @@ export function handleError(err: Error, c: Context): Response {
 }
 
 function codeForStatus(status: number): string {
-  return ({ 400: "bad_request", 401: "unauthorized", 404: "not_found", 413: "payload_too_large", 429: "rate_limited" } as Record<number, string>)[status] ?? "error";
+  return ({ 400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "payload_too_large", 415: "unsupported_media_type", 429: "rate_limited" } as Record<number, string>)[status] ?? "error";
 }

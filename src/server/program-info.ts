@@ -4,6 +4,7 @@ import { fieldDescription, type Field, Signature } from "../dspy/signature";
 import { allowsNone } from "../dspy/types";
 import type { Program } from "../programs/define";
 import type { ServerEnv } from "./env";
+import { stateInfo, type ProgramStateInfo, type UploadedState } from "./program-state";
 
 export interface FieldInfo {
   name: string;
@@ -22,6 +23,10 @@ export interface ProgramInfo {
   model: string;
   demo: boolean;
   streaming: boolean;
+  /** The adapter runs use: ChatAdapter (DSPy's default), JSONAdapter or XMLAdapter. */
+  adapter: string;
+  /** The DSPy saved state the program runs (bundled or uploaded): demos and instructions per predictor; null if none. */
+  state: ProgramStateInfo | null;
   signature: {
     text: string;
     instructions: string;
@@ -34,6 +39,8 @@ export interface ProgramInfo {
   };
   /** What a run returns, which may be more than the signature's outputs (ReAct's `trajectory`, ChainOfThought's `reasoning`). */
   result: ResultInfo;
+  /** Example inputs to try the program with. */
+  examples: Record<string, unknown>[];
 }
 
 export interface ResultInfo {
@@ -81,7 +88,7 @@ export function resultInfo(fields: readonly Field[]): ResultInfo {
   return { fields: fieldsOf(fields, schema), schema };
 }
 
-export function programInfo(program: Program, env: ServerEnv): ProgramInfo {
+export function programInfo(program: Program, env: ServerEnv, uploaded: UploadedState | null = null): ProgramInfo {
   const model = program.lm(env).model;
   return {
     name: program.name,
@@ -90,7 +97,10 @@ export function programInfo(program: Program, env: ServerEnv): ProgramInfo {
     model,
     demo: model.includes("demo"),
     streaming: program.streaming,
+    adapter: program.adapter?.name ?? "ChatAdapter",
+    state: stateInfo(program, uploaded),
     signature: signatureInfo(program.signature),
     result: resultInfo(program.resultFields),
+    examples: [...program.examples],
   };
 }

@@ -40,7 +40,17 @@ export function requireRunStub(c: AppContext, runId: string) {
   return runStub(c.env, runId);
 }
 
+/** `application/json`, with or without parameters (charset). */
+const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
+
 export async function readJsonObject(c: AppContext): Promise<Record<string, unknown>> {
+  // A JSON-only API: the types an HTML form can send without a preflight (text/plain…) never start anything.
+  const type = c.req.header("content-type") ?? "";
+  if (!JSON_TYPE.test(type.trim())) {
+    throw new ApiError(415, "unsupported_media_type", `Send the body as JSON with \`Content-Type: application/json\`${type ? ` (got "${type.slice(0, 100)}")` : ""}.`, {
+      content_type: type ? type.slice(0, 100) : null,
+    });
+  }
   const text = await c.req.text();
   if (!text.trim()) throw new ApiError(400, "bad_json", "The request body is empty; send a JSON object.");
   let body: unknown;
@@ -64,16 +74,37 @@ export function requireProgram(name: string): Program {
   return program;
 }
 
-/** The inputs the signature declares, parsed; 400 with one issue per bad field otherwise. */
+/**
+ * The inputs the signature declares, parsed; 400 with one issue per bad field otherwise.
+ * Beyond DSPy: a required `str` that is empty or only whitespace is refused too, since
+ * no program can answer a blank question (an Optional one may be blank).
+ */
 export function validateInputs(program: Program, body: unknown): Record<string, unknown> {
-  try {
-    return program.signature.validateInputs(body);
-  } catch (e) {
-    if (e instanceof InputValidationError) {
-      throw new ApiError(400, "invalid_inputs", e.message, { issues: e.issues });
+  const blank: { field: string; message: string }[] = [];
+  if (typeof body === "object" && body !== null && !Array.isArray(body)) {
+    for (const field of program.signature.inputFields) {
+      const value = (body as Record<string, unknown>)[field.name];
+      if (field.type.kind === "str" && typeof value === "string" && value.trim() === "") {
+        blank.push({ field: field.name, message: `must not be empty or only whitespace (${field.typeName})` });
+      }
     }
-    throw e;
   }
+  let issues = blank;
+  let message = "";
+  try {
+    const inputs = program.signature.validateInputs(body);
+    if (!blank.length) return inputs;
+  } catch (e) {
+    if (!(e instanceof InputValidationError)) throw e;
+    issues = [...blank, ...e.issues];
+    message = e.message;
+  }
+  if (!message) {
+    message = `Invalid inputs for signature "${program.signature.toString()}": ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`;
+  } else if (blank.length) {
+    message += `; ${blank.map((i) => `${i.field}: ${i.message}`).join("; ")}`;
+  }
+  throw new ApiError(400, "invalid_inputs", message, { issues });
 }
 
 /** `Last-Event-ID` header or `?after=`: a non-negative integer, else 400. */

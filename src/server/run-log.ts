@@ -1,9 +1,10 @@
 // The SQLite log of one run: a single row of run state plus the events, stored
 // as ready-to-send SSE frames packed many to a row (tokens arrive in bursts;
 // one row per token would multiply row writes for nothing).
-import type { ErrorInfo, RunEvent, RunStatus, UsageByModel } from "../dspy/events";
+import type { ErrorInfo, RunStatus, UsageByModel } from "../dspy/events";
 import { addUsage } from "../dspy/usage";
-import { eventFrame, framesAfter } from "./sse";
+import { SEQ_GRANT_AHEAD, type LogBatch } from "./log-batch";
+import { framesAfter } from "./sse";
 import type { RunInit, RunMode, RunSummary } from "./run-types";
 
 /**
@@ -31,10 +32,15 @@ interface RunRow extends Record<string, SqlStorageValue> {
   last_seq: number;
   last_seen: number;
   cancel_requested_at: number | null;
+  granted_seq: number;
+  appends: number;
 }
 
 /** The columns a driver's append needs: everything but the large values (inputs, outputs). */
-type LiveRow = Pick<RunRow, "run_id" | "mode" | "status" | "usage" | "counts" | "ended_at" | "last_seq" | "last_seen" | "cancel_requested_at">;
+type LiveRow = Pick<
+  RunRow,
+  "run_id" | "mode" | "status" | "usage" | "counts" | "ended_at" | "last_seq" | "last_seen" | "cancel_requested_at" | "granted_seq"
+>;
 
 /** Where a live run stands: what every append, heartbeat and alarm looks at. */
 export interface RunState {
@@ -44,7 +50,12 @@ export interface RunState {
   last_seq: number;
   last_seen: number;
   cancel_requested_at: number | null;
+  /** Drivers may show clients events up to this seq before they are stored. */
+  granted_seq: number;
 }
+
+/** Columns added after round 1, with their defaults for logs created before them. */
+const ADDED_COLUMNS = { granted_seq: "INTEGER NOT NULL DEFAULT 0", appends: "INTEGER NOT NULL DEFAULT 0" };
 
 export class RunLog {
   /**
@@ -55,6 +66,15 @@ export class RunLog {
 
   constructor(private readonly sql: SqlStorage) {
     this.created = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run'").toArray().length > 0;
+    if (this.created) this.migrate();
+  }
+
+  /** A log written by an older version lacks later columns: add them (once per object start). */
+  private migrate(): void {
+    const have = new Set(this.sql.exec<{ name: string }>("PRAGMA table_info(run)").toArray().map((c) => c.name));
+    for (const [name, type] of Object.entries(ADDED_COLUMNS)) {
+      if (!have.has(name)) this.sql.exec(`ALTER TABLE run ADD COLUMN ${name} ${type}`);
+    }
   }
 
   private row(): RunRow | null {
@@ -65,7 +85,7 @@ export class RunLog {
   private liveRow(): LiveRow | null {
     if (!this.created) return null;
     const rows = this.sql
-      .exec<LiveRow>("SELECT run_id, mode, status, usage, counts, ended_at, last_seq, last_seen, cancel_requested_at FROM run WHERE id = 1")
+      .exec<LiveRow>("SELECT run_id, mode, status, usage, counts, ended_at, last_seq, last_seen, cancel_requested_at, granted_seq FROM run WHERE id = 1")
       .toArray();
     return (rows[0] as LiveRow | undefined) ?? null;
   }
@@ -84,6 +104,7 @@ export class RunLog {
       last_seq: r.last_seq,
       last_seen: r.last_seen,
       cancel_requested_at: r.cancel_requested_at,
+      granted_seq: r.granted_seq,
     };
   }
 
@@ -94,18 +115,20 @@ export class RunLog {
       mode TEXT NOT NULL, status TEXT NOT NULL, inputs TEXT NOT NULL,
       outputs TEXT, error TEXT, usage TEXT NOT NULL, counts TEXT NOT NULL,
       created_at INTEGER NOT NULL, ended_at INTEGER, duration_ms INTEGER,
-      last_seq INTEGER NOT NULL, last_seen INTEGER NOT NULL, cancel_requested_at INTEGER)`);
+      last_seq INTEGER NOT NULL, last_seen INTEGER NOT NULL, cancel_requested_at INTEGER,
+      granted_seq INTEGER NOT NULL DEFAULT 0, appends INTEGER NOT NULL DEFAULT 0)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS events (
       first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, frames TEXT NOT NULL)`);
     this.created = true;
     this.sql.exec(
       `INSERT INTO run (id, run_id, program, module, model, mode, status, inputs, usage, counts,
-        created_at, last_seq, last_seen) VALUES (1, ?, ?, ?, ?, ?, 'running', ?, '{}', '{}', ?, 0, ?)`,
-      init.run_id, init.program, init.module, init.model, init.mode, JSON.stringify(init.inputs), now, now,
+        created_at, last_seq, last_seen, granted_seq) VALUES (1, ?, ?, ?, ?, ?, 'running', ?, '{}', '{}', ?, 0, ?, ?)`,
+      init.run_id, init.program, init.module, init.model, init.mode, JSON.stringify(init.inputs), now, now, SEQ_GRANT_AHEAD,
     );
   }
 
-  summary(): RunSummary | null {
+  /** The run as stored in its log; RunObject adds the feedback kept beside it. */
+  summary(): Omit<RunSummary, "feedback"> | null {
     const r = this.row();
     if (!r) return null;
     return {
@@ -124,6 +147,7 @@ export class RunLog {
       duration_ms: r.duration_ms,
       events: r.last_seq,
       counts: JSON.parse(r.counts),
+      appends: r.appends,
       cancel_requested: r.cancel_requested_at !== null,
     };
   }
@@ -137,60 +161,85 @@ export class RunLog {
   }
 
   /**
-   * Stores events that continue the log exactly (seq = last_seq + 1, …) and
-   * returns their frames for fan-out. Events already stored (a retried batch)
-   * are skipped; a gap is a driver bug and throws.
+   * Stores a batch that continues the log exactly (its first new event is
+   * last_seq + 1; events already stored, from a retried batch, are skipped; a
+   * gap is a driver bug and throws) and returns the frames it stored, for
+   * fan-out. `jumpTo` lets the object itself number a closing run_end past the
+   * seqs it granted a driver that died (see SEQ_GRANT_AHEAD).
    */
-  append(events: RunEvent[], now: number): { frames: string; stored: RunEvent[] } {
+  append(batch: LogBatch, now: number, jumpTo?: number): { frames: string; first: number; last: number } {
     const r = this.liveRow();
     if (!r) throw new Error("append to a run that was never initialized");
-    let last = r.last_seq;
-    const fresh = events.filter((e) => e.seq > last);
-    if (fresh.length === 0) {
+    const skip = Math.max(0, r.last_seq + 1 - batch.first_seq);
+    if (skip >= batch.types.length) {
       this.touch(now);
-      return { frames: "", stored: [] };
+      return { frames: "", first: 0, last: r.last_seq };
     }
     if (r.status !== "running") throw new Error(`run ${r.run_id} is ${r.status}; no more events accepted`);
+    const first = batch.first_seq + skip;
+    if (first !== r.last_seq + 1 && first !== jumpTo) {
+      throw new Error(`run ${r.run_id}: event seq ${first} does not follow ${r.last_seq} (gap in the log)`);
+    }
+    const last = batch.first_seq + batch.types.length - 1;
+    const frames = skip > 0 ? framesAfter(batch.frames, r.last_seq) : batch.frames;
+    this.storeFrames(frames, first, last);
     const counts = JSON.parse(r.counts) as Record<string, number>;
+    for (const type of batch.types.slice(skip)) counts[type] = (counts[type] ?? 0) + 1;
     const usage = JSON.parse(r.usage) as UsageByModel;
+    for (const u of batch.usage) if (u.seq >= first) addUsage(usage, u.model, u.usage);
+    const end = batch.end;
+    if (end && end.seq >= first) {
+      this.sql.exec(
+        `UPDATE run SET status = ?, outputs = ?, error = ?, ended_at = ?, duration_ms = ? WHERE id = 1`,
+        end.status,
+        end.outputs === null ? null : JSON.stringify(end.outputs),
+        end.error === null ? null : JSON.stringify(end.error),
+        end.ts,
+        end.duration_ms,
+      );
+      // The driver's own totals win: it knows about calls the log may have cut.
+      Object.assign(usage, end.usage);
+    }
+    this.sql.exec(
+      `UPDATE run SET last_seq = ?, last_seen = ?, counts = ?, usage = ?, appends = appends + 1,
+        granted_seq = MAX(granted_seq, ?) WHERE id = 1`,
+      last, now, JSON.stringify(counts), JSON.stringify(usage), last + SEQ_GRANT_AHEAD,
+    );
+    return { frames, first, last };
+  }
+
+  /** Rows of whole frames, each under ROW_MAX_CHARS (a frame alone is at most MAX_EVENT_BYTES). */
+  private storeFrames(frames: string, first: number, last: number): void {
+    if (frames.length <= ROW_MAX_CHARS) {
+      this.sql.exec("INSERT INTO events (first_seq, last_seq, frames) VALUES (?, ?, ?)", first, last, frames);
+      return;
+    }
     let pack = "";
-    let packFirst = 0;
-    let all = "";
+    let packFirst = first;
+    let seq = first - 1;
     const flush = () => {
-      if (pack) this.sql.exec("INSERT INTO events (first_seq, last_seq, frames) VALUES (?, ?, ?)", packFirst, last, pack);
-      all += pack;
+      if (pack) this.sql.exec("INSERT INTO events (first_seq, last_seq, frames) VALUES (?, ?, ?)", packFirst, seq, pack);
       pack = "";
     };
-    for (const event of fresh) {
-      if (event.seq !== last + 1) {
-        throw new Error(`run ${r.run_id}: event seq ${event.seq} does not follow ${last} (gap in the log)`);
-      }
-      const frame = eventFrame(event);
+    for (const part of frames.split("\n\n")) {
+      if (!part) continue;
+      const frame = part + "\n\n";
       if (pack && pack.length + frame.length > ROW_MAX_CHARS) flush();
-      if (!pack) packFirst = event.seq;
+      if (!pack) packFirst = Number(frame.slice(4, frame.indexOf("\n")));
       pack += frame;
-      last = event.seq;
-      counts[event.type] = (counts[event.type] ?? 0) + 1;
-      if (event.type === "lm_end" && event.usage) addUsage(usage, event.name, event.usage);
-      if (event.type === "run_end") {
-        this.sql.exec(
-          `UPDATE run SET status = ?, outputs = ?, error = ?, ended_at = ?, duration_ms = ? WHERE id = 1`,
-          event.status,
-          event.outputs === null ? null : JSON.stringify(event.outputs),
-          event.error === null ? null : JSON.stringify(event.error),
-          event.ts,
-          event.duration_ms,
-        );
-        // The driver's own totals win: it knows about calls the log may have cut.
-        Object.assign(usage, event.usage);
-      }
+      seq = Number(frame.slice(4, frame.indexOf("\n")));
     }
     flush();
-    this.sql.exec(
-      "UPDATE run SET last_seq = ?, last_seen = ?, counts = ?, usage = ? WHERE id = 1",
-      last, now, JSON.stringify(counts), JSON.stringify(usage),
-    );
-    return { frames: all, stored: fresh };
+  }
+
+  /** The last stored event's JSON (run_end, once the log is closed). */
+  lastEventJson(): string | null {
+    if (!this.created) return null;
+    const row = this.sql.exec<{ frames: string }>("SELECT frames FROM events ORDER BY first_seq DESC LIMIT 1").toArray()[0];
+    if (!row) return null;
+    const frames = row.frames.slice(0, -2);
+    const data = frames.slice(frames.lastIndexOf("\n\n") + 1).split("\ndata: ")[1];
+    return data;
   }
 
   /** Every stored frame with seq > after, in order, as one string. */

@@ -3,16 +3,21 @@
 // run whose driver died `interrupted`, and retention. For durable runs it is
 // also the driver.
 import { DurableObject } from "cloudflare:workers";
-import type { FinalStatus, RunEvent } from "../dspy/events";
+import type { EventOf, FinalStatus, RunEvent } from "../dspy/events";
 import { Batcher } from "./batcher";
-import { retentionMs, secretsOf, type ServerEnv } from "./env";
+import { logBatchMs, retentionMs, secretsOf, type ServerEnv } from "./env";
+import { framed, frameSize, toLogBatch, type FramedEvent, type LogBatch } from "./log-batch";
 import { RunLog } from "./run-log";
 import { driveRun } from "./run-driver";
-import type { AppendResult, RunInit, RunSummary } from "./run-types";
+import type { AppendResult, Feedback, RunInit, RunSummary } from "./run-types";
+import { readFeedback, writeFeedback } from "./run-feedback";
 import { SSE_HEADERS, SseWriter, framesAfter, retryFrame } from "./sse";
 import { EventStamper } from "./stamper";
 import { getProgram } from "../programs/registry";
 import { jsonError } from "./api-error";
+import { OTLP_MAX_ATTEMPTS, backoffMs, otlpConfig, otlpPayload, sendOtlp } from "./otel-export";
+import { TraceExportLog, type TraceExportState } from "./otel-export-state";
+import { eventsOfFrames } from "./run-file";
 
 /** While a run is live the alarm fires this often (it also keeps the object resident). */
 export const HEARTBEAT_MS = 30_000;
@@ -20,8 +25,8 @@ export const HEARTBEAT_MS = 30_000;
 export const DRIVER_TIMEOUT_MS = 45_000;
 /** After a cancel, how long the driver gets to write its own `run_end`. */
 export const CANCEL_GRACE_MS = 10_000;
-/** Batch window for a durable run's own events (tokens coalesce into one row). */
-const DURABLE_BATCH_GAP_MS = 25;
+/** A batch is sent before its window ends once its frames reach this size (one SQLite row's worth). */
+export const MAX_BATCH_CHARS = 512_000;
 
 interface Subscriber {
   sse: SseWriter;
@@ -29,17 +34,33 @@ interface Subscriber {
   after: number;
 }
 
+/**
+ * The durable run this object drives: events go to subscribers the moment
+ * they are produced (up to the granted seq) and to storage in batches.
+ */
+interface DurableDriver {
+  abort: AbortController;
+  /** Produced but not yet stored, oldest first: a subscriber joining now gets them after the stored log. */
+  unstored: FramedEvent[];
+  /** Highest seq sent to subscribers. */
+  shown: number;
+  /** Highest seq subscribers may see before it is stored. */
+  granted: number;
+}
+
 export class RunObject extends DurableObject<ServerEnv> {
   private readonly log: RunLog;
+  private readonly traceExport: TraceExportLog;
   private readonly subscribers = new Set<Subscriber>();
   /** Cancel channels to attached drivers in Worker requests. */
   private readonly controls = new Set<WritableStreamDefaultWriter<Uint8Array>>();
-  /** Aborts the durable run this instance drives; null when it drives none. */
-  private driver: AbortController | null = null;
+  /** The durable run this instance drives; null when it drives none. */
+  private driver: DurableDriver | null = null;
 
   constructor(ctx: DurableObjectState, env: ServerEnv) {
     super(ctx, env);
     this.log = new RunLog(ctx.storage.sql);
+    this.traceExport = new TraceExportLog(ctx.storage.sql);
   }
 
   /** Creates the run; throws if the id is taken (ids are random, so that is a bug). */
@@ -48,40 +69,59 @@ export class RunObject extends DurableObject<ServerEnv> {
     const now = Date.now();
     this.log.init(init, now);
     await this.ctx.storage.setAlarm(now + HEARTBEAT_MS);
-    try {
-      await this.index(init.program).recordStart({
-        run_id: init.run_id, mode: init.mode, model: init.model, inputs: init.inputs, started_at: now,
-      });
-    } catch (e) {
-      // Listings are a convenience: a run never fails because its index could not be written.
-      console.error(`run ${init.run_id}: program index not updated at start`, e);
-    }
+    // Listings are a convenience: neither the run nor its first byte waits for the index.
+    this.ctx.waitUntil(
+      this.index(init.program)
+        .recordStart({ run_id: init.run_id, mode: init.mode, model: init.model, inputs: init.inputs, started_at: now })
+        .catch((e) => console.error(`run ${init.run_id}: program index not updated at start`, e)),
+    );
   }
 
   summary(): RunSummary | null {
-    return this.log.summary();
+    const run = this.log.summary();
+    return run && { ...run, feedback: readFeedback(this.ctx.storage.sql) };
+  }
+
+  /** Stores a person's feedback on the run (any status) and copies it to the program index. */
+  async setFeedback(feedback: Feedback): Promise<RunSummary | null> {
+    const run = this.log.summary();
+    if (!run) return null;
+    writeFeedback(this.ctx.storage.sql, feedback);
+    await this.index(run.program).recordFeedback(run.run_id, feedback);
+    return this.summary();
+  }
+
+  /** Appends events (the log's own framing): tests and tools that hold events rather than a batch. */
+  async append(events: RunEvent[]): Promise<AppendResult> {
+    return this.appendBatch(toLogBatch(events.map(framed)));
   }
 
   /**
    * Appends the next events of the log (seq continuing it; re-sent ones are
-   * ignored), fans them out, and tells the driver whether to stop. An empty
-   * batch is a heartbeat.
+   * ignored), fans them out, and tells the driver whether to stop and how far
+   * ahead of the log it may show its client events. An empty batch is a heartbeat.
    */
-  async append(events: RunEvent[]): Promise<AppendResult> {
+  async appendBatch(batch: LogBatch): Promise<AppendResult> {
     const run = this.log.state();
     if (!run) throw new Error("append: no such run");
-    if (run.status !== "running") return { last_seq: run.last_seq, cancel: false, finished: true };
-    let appended: ReturnType<RunLog["append"]>;
-    try {
-      appended = this.log.append(events, Date.now());
-    } catch (e) {
-      return { last_seq: run.last_seq, cancel: false, finished: false, rejected: (e as Error).message };
+    if (run.status !== "running") {
+      return { last_seq: run.last_seq, granted_seq: run.granted_seq, cancel: false, finished: true, closed_before: true, end_json: this.log.lastEventJson() ?? undefined };
     }
-    const { frames, stored } = appended;
-    if (stored.length > 0) this.fanOut(stored, frames);
-    const end = stored.find((e) => e.type === "run_end");
-    if (end && end.type === "run_end") await this.finished(end);
-    return { last_seq: stored.at(-1)?.seq ?? run.last_seq, cancel: run.cancel_requested_at !== null, finished: !!end };
+    if (batch.types.length === 0) {
+      this.log.touch(Date.now());
+      return { last_seq: run.last_seq, granted_seq: run.granted_seq, cancel: run.cancel_requested_at !== null, finished: false };
+    }
+    let stored: ReturnType<RunLog["append"]>;
+    try {
+      stored = this.log.append(batch, Date.now());
+    } catch (e) {
+      return { last_seq: run.last_seq, granted_seq: run.granted_seq, cancel: false, finished: false, rejected: (e as Error).message };
+    }
+    if (stored.frames) this.fanOut(stored.frames, stored.first, stored.last);
+    const ended = !!batch.end && batch.end.seq >= stored.first && stored.frames !== "";
+    if (ended) this.finished(batch.end!);
+    const state = this.log.state()!;
+    return { last_seq: state.last_seq, granted_seq: state.granted_seq, cancel: run.cancel_requested_at !== null, finished: ended };
   }
 
   /** A stream that receives `cancel\n` when the run is cancelled: the attached driver's abort line. */
@@ -103,36 +143,90 @@ export class RunObject extends DurableObject<ServerEnv> {
     const program = getProgram(init.program);
     if (!program) throw new Error(`unknown program ${init.program}`);
     await this.init(init);
-    const abort = new AbortController();
-    const batcher = new Batcher<RunEvent>(
-      async (events) => ((await this.append(events)).finished ? "stop" : undefined),
-      { minGapMs: DURABLE_BATCH_GAP_MS },
+    const driver: DurableDriver = { abort: new AbortController(), unstored: [], shown: 0, granted: this.log.state()!.granted_seq };
+    const batcher = new Batcher<FramedEvent>(
+      async (items) => {
+        const stored = this.storeDurable(driver, items);
+        return stored ? undefined : "stop";
+      },
+      { windowMs: logBatchMs(this.env), maxBatchSize: MAX_BATCH_CHARS, sizeOf: frameSize },
     );
+    this.driver = driver;
     driveRun({
       runId: init.run_id,
       program,
       inputs: init.inputs,
       env: this.env,
-      signal: abort.signal,
-      emit: (event) => batcher.push(event),
+      signal: driver.abort.signal,
+      emit: (event) => {
+        const item = framed(event);
+        driver.unstored.push(item);
+        this.showDurable(driver);
+        batcher.push(item);
+      },
     })
       .then(() => batcher.drain())
       .catch((e) => console.error(`durable run ${init.run_id}: driver failed`, e))
       .finally(() => {
-        this.driver = null;
+        if (this.driver === driver) this.driver = null;
       });
     // Not waitUntil: the object stays alive through its alarm heartbeat, and an
     // eviction must be able to cut the driver (the alarm then marks it interrupted).
-    this.driver = abort;
+  }
+
+  /** Sends subscribers the durable run's produced events they lack, up to the granted seq. */
+  private showDurable(driver: DurableDriver): void {
+    let text = "";
+    let first = 0;
+    for (const { event, frame } of driver.unstored) {
+      if (event.seq <= driver.shown) continue;
+      if (event.seq > driver.granted) break;
+      if (!first) first = event.seq;
+      text += frame;
+      driver.shown = event.seq;
+    }
+    if (text) this.fanOut(text, first, driver.shown);
+  }
+
+  /** Stores a durable batch; false once the log is closed. */
+  private storeDurable(driver: DurableDriver, items: FramedEvent[]): boolean {
+    const run = this.log.state();
+    if (!run || run.status !== "running") return false;
+    const batch = toLogBatch(items);
+    this.log.append(batch, Date.now());
+    const last = items[items.length - 1].event.seq;
+    driver.unstored = driver.unstored.filter((i) => i.event.seq > last);
+    driver.granted = this.log.state()!.granted_seq;
+    // Fan-out happened at emit time; events held back by the grant go now.
+    this.showDurable(driver);
+    if (batch.end) this.finished(batch.end);
+    return !batch.end;
+  }
+
+  /** The summary and every stored frame: what an export or the OTLP view reads. */
+  exportLog(): { summary: RunSummary | null; frames: string } {
+    return { summary: this.summary(), frames: this.log.framesAfter(0) };
+  }
+
+  /**
+   * Creates this run from an imported, validated log already stamped with this
+   * run's id: finished, read-only, kept for the retention period from now, and
+   * not in the program's index (it ran elsewhere).
+   */
+  async importLog(init: RunInit, createdAt: number, events: RunEvent[]): Promise<void> {
+    if (this.log.exists()) throw new Error(`run ${init.run_id} already exists`);
+    this.log.init(init, createdAt);
+    this.log.append(toLogBatch(events.map(framed)), Date.now());
+    await this.ctx.storage.setAlarm(Date.now() + retentionMs(this.env));
   }
 
   /** Requests cancellation; the driver writes `run_end` (or the alarm does, after a grace). */
   async cancel(): Promise<RunSummary | null> {
-    const run = this.log.summary();
+    const run = this.summary();
     if (!run || run.status !== "running") return run;
     const now = Date.now();
     this.log.requestCancel(now);
-    this.driver?.abort(new DOMException("The run was cancelled", "AbortError"));
+    this.driver?.abort.abort(new DOMException("The run was cancelled", "AbortError"));
     const line = new TextEncoder().encode("cancel\n");
     for (const writer of this.controls) {
       writer.write(line).catch(() => {});
@@ -141,7 +235,7 @@ export class RunObject extends DurableObject<ServerEnv> {
     this.controls.clear();
     const alarm = await this.ctx.storage.getAlarm();
     if (alarm === null || alarm > now + CANCEL_GRACE_MS) await this.ctx.storage.setAlarm(now + CANCEL_GRACE_MS);
-    return this.log.summary();
+    return this.summary();
   }
 
   /** GET /events?after=N: replay everything after N, then live events until run_end. */
@@ -155,12 +249,22 @@ export class RunObject extends DurableObject<ServerEnv> {
     // EventSource from reconnecting (it would otherwise retry every few seconds forever).
     if (run.status !== "running" && after >= run.last_seq) return new Response(null, { status: 204 });
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const subscriber: Subscriber = { sse: undefined as unknown as SseWriter, after: Math.max(after, run.last_seq) };
+    const subscriber: Subscriber = { sse: undefined as unknown as SseWriter, after: 0 };
     subscriber.sse = new SseWriter(writable, { onGone: () => this.subscribers.delete(subscriber) });
     subscriber.sse.send(retryFrame());
-    // Replay and registration happen in one synchronous turn: no event can be
-    // stored in between, so the live part continues exactly where replay ended.
-    const replay = this.log.framesAfter(after);
+    // Replay and registration happen in one synchronous turn: nothing can be
+    // stored or shown in between, so the live part continues exactly where replay ended.
+    let replay = this.log.framesAfter(after);
+    let have = run.last_seq;
+    // A durable run shows events before it stores them: those come right after the stored log.
+    const driver = run.status === "running" ? this.driver : null;
+    if (driver) {
+      for (const { event, frame } of driver.unstored) {
+        if (event.seq > after && event.seq <= driver.shown) replay += frame;
+      }
+      have = Math.max(have, driver.shown);
+    }
+    subscriber.after = Math.max(after, have);
     if (replay) subscriber.sse.replay(replay);
     if (run.status === "running") this.subscribers.add(subscriber);
     else subscriber.sse.close();
@@ -173,8 +277,13 @@ export class RunObject extends DurableObject<ServerEnv> {
     const now = Date.now();
     if (run.status !== "running") {
       const expires = (run.ended_at ?? now) + retentionMs(this.env);
-      if (now >= expires) this.log.deleteAll();
-      else await this.ctx.storage.setAlarm(expires);
+      if (now >= expires) {
+        this.log.deleteAll();
+        this.traceExport.drop();
+        return;
+      }
+      const retryAt = await this.exportTrace(now);
+      await this.ctx.storage.setAlarm(retryAt === null ? expires : Math.min(retryAt, expires));
       return;
     }
     const cancelAt = run.cancel_requested_at;
@@ -193,21 +302,31 @@ export class RunObject extends DurableObject<ServerEnv> {
     await this.finalize("interrupted", "RunInterrupted", why);
   }
 
-  /** Writes `run_end` on behalf of a driver that is gone. */
+  /**
+   * Writes `run_end` on behalf of a driver that is gone. A driver shows its
+   * client events before the log stores them, so the client may hold seqs the
+   * log never got: run_end is numbered past every seq the driver was granted,
+   * and any client resuming from what it saw still receives it.
+   */
   private async finalize(status: FinalStatus, type: string, message: string): Promise<void> {
     const run = this.log.summary()!;
-    const stamper = new EventStamper(run.run_id, secretsOf(this.env), run.events);
+    const state = this.log.state()!;
+    const shown = this.driver ? this.driver.shown : state.granted_seq;
+    const seq = Math.max(run.events, shown) + 1;
+    const stamper = new EventStamper(run.run_id, secretsOf(this.env), seq - 1);
     const now = Date.now();
     const end = stamper.stamp(
       { type: "run_end", status, outputs: null, error: { type, message }, usage: run.usage, duration_ms: now - run.created_at },
       now,
-    );
-    await this.append([end]);
+    ) as EventOf<"run_end">;
+    const item = framed(end);
+    const stored = this.log.append(toLogBatch([item]), now, seq);
+    this.fanOut(stored.frames, seq, seq);
+    this.finished(end);
   }
 
-  private fanOut(stored: RunEvent[], frames: string): void {
-    const first = stored[0].seq;
-    const last = stored[stored.length - 1].seq;
+  /** Sends `frames` (seqs first..last) to every subscriber, less what each already has. */
+  private fanOut(frames: string, first: number, last: number): void {
     for (const sub of this.subscribers) {
       if (sub.after >= last) continue;
       // A subscriber that joined with a Last-Event-ID beyond the stored log
@@ -218,22 +337,55 @@ export class RunObject extends DurableObject<ServerEnv> {
     }
   }
 
-  private async finished(end: Extract<RunEvent, { type: "run_end" }>): Promise<void> {
+  /** The log is closed: stop the driver, close every stream, record the end in the index, keep the log for retention. */
+  private finished(end: EventOf<"run_end">): void {
     const run = this.log.summary()!;
-    this.driver?.abort(new DOMException("The run already ended", "AbortError"));
+    this.driver?.abort.abort(new DOMException("The run already ended", "AbortError"));
     for (const writer of this.controls) writer.close().catch(() => {});
     this.controls.clear();
-    try {
-      await this.index(run.program).recordEnd({
-        run_id: run.run_id, status: end.status, ended_at: end.ts, duration_ms: end.duration_ms,
-        usage: end.usage, error: end.error,
-      });
-    } catch (e) {
-      console.error(`run ${run.run_id}: program index not updated`, e);
-    }
     for (const sub of this.subscribers) sub.sse.close();
     this.subscribers.clear();
-    await this.ctx.storage.setAlarm(end.ts + retentionMs(this.env));
+    // The trace goes out from the alarm, never from this append: a slow collector must not slow the run's end.
+    const exporting = otlpConfig(this.env) !== null;
+    if (exporting) this.traceExport.schedule(Date.now());
+    this.ctx.waitUntil(
+      Promise.all([
+        this.index(run.program)
+          .recordEnd({
+            run_id: run.run_id, status: end.status, ended_at: end.ts, duration_ms: end.duration_ms,
+            usage: end.usage, error: end.error, outputs: end.outputs, lm_calls: run.counts.lm_end ?? 0,
+          })
+          .catch((e) => console.error(`run ${run.run_id}: program index not updated`, e)),
+        this.ctx.storage.setAlarm(exporting ? Date.now() : end.ts + retentionMs(this.env)),
+      ]),
+    );
+  }
+
+  /** Where this run's OTLP export stands; null when none was scheduled. */
+  traceExportState(): TraceExportState | null {
+    return this.traceExport.state();
+  }
+
+  /**
+   * Sends the run's trace when an attempt is due; returns when to try again
+   * (null: sent, given up, or nothing to send). Failures back off exponentially.
+   */
+  private async exportTrace(now: number): Promise<number | null> {
+    const state = this.traceExport.state();
+    const config = otlpConfig(this.env);
+    if (!state || state.status !== "pending" || !config) return null;
+    if (state.next_at !== null && state.next_at > now) return state.next_at;
+    const attempts = state.attempts + 1;
+    const run = this.log.summary()!;
+    const result = await sendOtlp(config, JSON.stringify(otlpPayload(eventsOfFrames(this.log.framesAfter(0)), this.env)));
+    if (result.ok) {
+      this.traceExport.sent(Date.now(), attempts);
+      return null;
+    }
+    const retryAt = result.retry && attempts < OTLP_MAX_ATTEMPTS ? Date.now() + backoffMs(attempts, result.retryAfterMs) : null;
+    this.traceExport.failed(attempts, result.error, retryAt);
+    console.warn(`run ${run.run_id}: trace export attempt ${attempts} failed (${retryAt === null ? "giving up" : "will retry"}): ${result.error}`);
+    return retryAt;
   }
 
   private index(program: string) {

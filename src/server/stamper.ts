@@ -1,23 +1,60 @@
 // The one place a run's events get their identity: run_id, seq (1, 2, 3, … with
 // no gaps) and ts. Every value passes through truncation and secret redaction
 // here, so what the client sees live is byte for byte what the log replays.
+// Streamed LM text is redacted across deltas: a delta's text that could be the
+// start of a secret is held back (StreamRedactor) and shown with the next delta
+// of its call, or as one last delta just before the call's lm_end.
 import type { EventDraft, RunEvent } from "../dspy/events";
+import { StreamRedactor, activeSecrets } from "./redact";
 import { redactEvent, truncateEvent } from "./truncate";
 
 export class EventStamper {
   private seq: number;
+  private readonly secrets: string[];
+  private readonly stream: StreamRedactor;
 
   constructor(
     readonly runId: string,
-    private readonly secrets: readonly string[] = [],
+    secrets: readonly string[] = [],
     /** The seq already used: 0 for a new run. */
     lastSeq = 0,
   ) {
     this.seq = lastSeq;
+    this.secrets = activeSecrets(secrets);
+    this.stream = new StreamRedactor(this.secrets);
   }
 
+  /** One event, stamped as is (no cross-delta holding): for events written on a driver's behalf. */
   stamp(draft: EventDraft, ts = Date.now()): RunEvent {
     const event = { ...draft, run_id: this.runId, seq: ++this.seq, ts } as RunEvent;
     return truncateEvent(redactEvent(event, this.secrets));
+  }
+
+  /** A delta whose text StreamRedactor already redacted: no second pass over the event (the hot path). */
+  private stampDelta(draft: Extract<EventDraft, { type: "lm_delta" }>, ts: number): RunEvent {
+    return truncateEvent({ ...draft, run_id: this.runId, seq: ++this.seq, ts } as RunEvent);
+  }
+
+  /**
+   * The events a draft becomes: none for a delta held back entirely, the held
+   * tail as a delta before an lm_end (or before run_end, for calls cut short),
+   * else the draft itself.
+   */
+  stampAll(draft: EventDraft, ts = Date.now()): RunEvent[] {
+    if (!this.stream.active) return [this.stamp(draft, ts)];
+    if (draft.type === "lm_delta") {
+      // The shown text may carry a few held characters of the previous delta; it keeps this delta's other fields.
+      const delta = this.stream.push(draft.call_id, draft.delta);
+      return delta ? [this.stampDelta({ ...draft, delta }, ts)] : [];
+    }
+    const out: RunEvent[] = [];
+    const release = (call: { call_id: string; parent_id: string | null; name: string }) => {
+      const tail = this.stream.flush(call.call_id);
+      if (tail) out.push(this.stampDelta({ type: "lm_delta", call_id: call.call_id, parent_id: call.parent_id, name: call.name, delta: tail }, ts));
+    };
+    if (draft.type === "lm_end") release(draft);
+    if (draft.type === "run_end") for (const callId of this.stream.pendingCalls()) release({ call_id: callId, parent_id: null, name: "unknown" });
+    out.push(this.stamp(draft, ts));
+    return out;
   }
 }

@@ -2,6 +2,7 @@
 // cutting large values with an explicit marker instead of dropping them, and
 // removes secrets wherever they might have leaked into a value.
 import { TRUNCATED_MARKER, type RunEvent } from "../dspy/events";
+import { activeSecrets, redactValue } from "./redact";
 
 /** Largest serialized event we emit, in UTF-8 bytes; well under the 2 MB row limit. */
 export const MAX_EVENT_BYTES = 1_000_000;
@@ -50,24 +51,11 @@ export function truncateEvent(event: RunEvent, maxBytes = MAX_EVENT_BYTES): RunE
   return minimal as RunEvent;
 }
 
-const REDACTED = "[redacted]";
-
 /**
- * Replaces every occurrence of a secret in the event's string values. Cheap
- * when nothing matches: one serialization and a substring test per secret.
+ * Replaces every occurrence of a secret in the event's string values (the rule
+ * of redact.ts). Cheap when nothing matches: one serialization and a substring
+ * test per secret.
  */
 export function redactEvent(event: RunEvent, secrets: readonly string[]): RunEvent {
-  const active = secrets.filter((s) => s.length >= 6);
-  if (active.length === 0) return event;
-  const json = JSON.stringify(event);
-  if (!active.some((s) => json.includes(s))) return event;
-  const scrub = (value: unknown): unknown => {
-    if (typeof value === "string") return active.reduce((t, s) => t.replaceAll(s, REDACTED), value);
-    if (Array.isArray(value)) return value.map(scrub);
-    if (value && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]));
-    }
-    return value;
-  };
-  return scrub(event) as RunEvent;
+  return redactValue(event, activeSecrets(secrets));
 }

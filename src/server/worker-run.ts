@@ -5,11 +5,13 @@
 // saying the log is closed (the object marked the run ended) aborts the run.
 import type { RunEvent } from "../dspy/events";
 import { Batcher } from "./batcher";
-import type { ServerEnv } from "./env";
+import { logBatchMs, type ServerEnv } from "./env";
+import { SEQ_GRANT_AHEAD, framed, frameSize, toLogBatch, type FramedEvent } from "./log-batch";
 import { driveRun, type RunOutcome } from "./run-driver";
-import type { RunObject } from "./run-object";
+import { MAX_BATCH_CHARS, type RunObject } from "./run-object";
 import type { Program } from "../programs/define";
 import { runStub } from "./request";
+import { eventFrame } from "./sse";
 
 /** While the driver lives it tells the object so at least this often. */
 export const DRIVER_HEARTBEAT_MS = 10_000;
@@ -20,8 +22,13 @@ export interface WorkerRunOptions {
   runId: string;
   program: Program;
   inputs: Record<string, unknown>;
-  /** Called synchronously with each event the moment it is produced. */
-  onEvent?: (event: RunEvent) => void;
+  /**
+   * The object's `init` call, started but not awaited, so the client's first
+   * byte does not wait for it; the first append waits instead.
+   */
+  ready: Promise<unknown>;
+  /** Called with each event's SSE frame as soon as the client may see it (normally at once). */
+  onFrame?: (frame: string, event: RunEvent) => void;
 }
 
 export async function runInWorker(o: WorkerRunOptions): Promise<RunOutcome> {
@@ -29,24 +36,62 @@ export async function runInWorker(o: WorkerRunOptions): Promise<RunOutcome> {
   let stub = o.stub;
   const freshStub = () => (stub = runStub(o.env, o.runId));
   const abort = new AbortController();
-  const stop = (why: string) => abort.abort(new DOMException(why, "AbortError"));
+  const stop = (why: string, name = "AbortError") => abort.abort(new DOMException(why, name));
   let lastContact = Date.now();
+  // The client may see events ahead of the log, up to the seq the object granted
+  // (it numbers a run_end it must write for us past that). Beyond it, frames wait.
+  let granted = SEQ_GRANT_AHEAD;
+  let held: FramedEvent[] = [];
+  let lastShown = 0;
+  const show = (item: FramedEvent) => {
+    lastShown = item.event.seq;
+    o.onFrame?.(item.frame, item.event);
+  };
+  // run_end is shown only once stored, so the client's last word is always the log's.
+  const showable = (item: FramedEvent, stored: number) =>
+    item.event.type === "run_end" ? item.event.seq <= stored : item.event.seq <= granted;
+  const release = (stored: number) => {
+    let n = 0;
+    while (n < held.length && showable(held[n], stored)) n++;
+    const ready = held.slice(0, n);
+    held = held.slice(n);
+    ready.forEach(show);
+  };
   // Set when the object closed the log without us (it marked the run ended):
   // our later events are not part of the run any more, on any channel.
   let disowned = false;
-  const batcher = new Batcher<RunEvent>(
-    async (events) => {
-      const reply = await stub.append(events);
+  let logMissing: unknown = null;
+  o.ready.catch((e) => {
+    logMissing = e;
+    stop(`The run's log could not be created: ${(e as Error)?.message ?? e}`, "RunLogError");
+  });
+  const batcher = new Batcher<FramedEvent>(
+    async (items) => {
+      await o.ready.catch(() => {});
+      // Nothing can be stored without a log; the run ends at once (see above).
+      if (logMissing) return "stop";
+      const reply = await stub.appendBatch(toLogBatch(items));
       lastContact = Date.now();
       if (reply.rejected) throw new Error(`run ${o.runId}: the log refused a batch: ${reply.rejected}`);
+      granted = Math.max(granted, reply.granted_seq);
+      if (!reply.closed_before) release(reply.last_seq);
       if (reply.cancel) stop("The run was cancelled");
-      if (reply.finished && events.at(-1)?.type !== "run_end") {
+      if (reply.closed_before || (reply.finished && items.at(-1)?.event.type !== "run_end")) {
         disowned = true;
         stop("The run was ended by its Durable Object");
+        // Our client saw events the log does not have: it still gets the end, numbered after them.
+        if (reply.end_json) {
+          const stored = JSON.parse(reply.end_json) as RunEvent;
+          const end = { ...stored, seq: Math.max(lastShown, stored.seq - 1) + 1 };
+          o.onFrame?.(eventFrame(end), end);
+        }
         return "stop";
       }
     },
     {
+      windowMs: logBatchMs(o.env),
+      maxBatchSize: MAX_BATCH_CHARS,
+      sizeOf: frameSize,
       onError: (e, attempt) => {
         console.warn(`run ${o.runId}: append failed (attempt ${attempt + 1}): ${(e as Error).message}`);
         freshStub();
@@ -56,7 +101,7 @@ export async function runInWorker(o: WorkerRunOptions): Promise<RunOutcome> {
   const heartbeat = setInterval(() => {
     if (Date.now() - lastContact < DRIVER_HEARTBEAT_MS || batcher.pending > 0) return;
     stub
-      .append([])
+      .appendBatch(toLogBatch([]))
       .then((reply) => {
         lastContact = Date.now();
         if (reply.cancel) stop("The run was cancelled");
@@ -73,12 +118,17 @@ export async function runInWorker(o: WorkerRunOptions): Promise<RunOutcome> {
       signal: abort.signal,
       emit: (event) => {
         if (disowned) return;
-        o.onEvent?.(event);
-        batcher.push(event);
+        const item = framed(event);
+        if (held.length === 0 && showable(item, 0)) show(item);
+        else held.push(item);
+        batcher.push(item);
       },
     });
     // run_end is stored only after every earlier event: the batcher delivers in order.
     await batcher.drain();
+    // Whatever is still held (the log never took it: the object is unreachable): the client gets it now.
+    granted = Infinity;
+    if (!disowned) release(Infinity);
     return outcome;
   } finally {
     clearInterval(heartbeat);

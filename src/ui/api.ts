@@ -1,7 +1,9 @@
 // HTTP client for the server's routes (DESIGN §5). Every failure becomes an ApiError
 // carrying the server's `{error: {code, message, details}}` so the page can show it.
 import { apiToken } from "./prefs";
-import type { ErrorBody, Metrics, MetricsBody, ProgramInfo, ProgramList, RunInfo, RunList, RunRow } from "./types";
+import { createParser } from "eventsource-parser";
+import { RunEvent } from "../dspy/events";
+import type { ErrorBody, Feedback, Metrics, MetricsBody, Prices, ProgramInfo, ProgramList, RunInfo, RunList, TimeWindow } from "./types";
 
 export class ApiError extends Error {
   override name = "ApiError";
@@ -91,22 +93,75 @@ export async function getRun(runId: string): Promise<RunInfo> {
   return json<RunInfo>(`/api/runs/${encodeURIComponent(runId)}`, undefined, `loading run ${runId}`);
 }
 
-export async function programRuns(program: string, limit = 20): Promise<RunRow[]> {
-  const body = await json<RunList>(
-    `/api/programs/${encodeURIComponent(program)}/runs?limit=${limit}`,
-    undefined,
-    `loading runs of ${program}`,
-  );
-  return body.runs;
+export interface RunFilter {
+  limit?: number;
+  q?: string;
+  status?: string;
+  before?: string | null;
+  window?: TimeWindow;
 }
 
-export async function programMetrics(program: string): Promise<Metrics> {
+/** One page of a program's runs, newest first, with the cursor of the next page. */
+export async function programRuns(program: string, filter: RunFilter = {}): Promise<RunList> {
+  const params = new URLSearchParams({ limit: String(filter.limit ?? 20) });
+  if (filter.q?.trim()) params.set("q", filter.q.trim());
+  if (filter.status) params.set("status", filter.status);
+  if (filter.before) params.set("before", filter.before);
+  if (filter.window && filter.window !== "all") params.set("window", filter.window);
+  return json<RunList>(`/api/programs/${encodeURIComponent(program)}/runs?${params}`, undefined, `loading runs of ${program}`);
+}
+
+export async function programMetrics(program: string, window: TimeWindow = "all"): Promise<Metrics> {
   const body = await json<MetricsBody>(
-    `/api/programs/${encodeURIComponent(program)}/metrics`,
+    `/api/programs/${encodeURIComponent(program)}/metrics?window=${window}`,
     undefined,
     `loading metrics of ${program}`,
   );
   return body.metrics;
+}
+
+export async function sendFeedback(runId: string, rating: "up" | "down" | null, note: string): Promise<Feedback> {
+  const body = await json<{ feedback: Feedback }>(
+    `/api/runs/${encodeURIComponent(runId)}/feedback`,
+    post({ rating, note }),
+    "saving feedback",
+  );
+  return body.feedback;
+}
+
+let prices: Promise<Prices> | null = null;
+/** The server's price table, fetched once per page. */
+export function getPrices(): Promise<Prices> {
+  prices ??= json<Prices>("/api/prices", undefined, "loading prices").catch((e) => {
+    prices = null;
+    throw e;
+  });
+  return prices;
+}
+
+/** A finished run's whole log (the events route replays it and closes). */
+export async function runEvents(runId: string): Promise<RunEvent[]> {
+  const res = await request(eventsUrl(runId, 0), { headers: { accept: "text/event-stream" } }, `loading the events of run ${runId}`);
+  const events: RunEvent[] = [];
+  if (res.status === 204) return events;
+  const parser = createParser({ onEvent: (m) => events.push(RunEvent.parse(JSON.parse(m.data))) });
+  parser.feed(await res.text());
+  return events;
+}
+
+export interface PlaygroundBody {
+  program: string;
+  messages: { role: "system" | "user" | "assistant"; content: string }[];
+  params: Record<string, unknown>;
+  from?: { run_id: string; call_id: string };
+}
+
+/** `POST /api/playground`: an SSE response like an attached run's, with the run id in `X-Run-Id`. */
+export async function runPlayground(body: PlaygroundBody, signal?: AbortSignal) {
+  const res = await request("/api/playground", { ...post(body, { accept: "text/event-stream" }), signal }, "starting the playground call");
+  const runId = res.headers.get("x-run-id");
+  if (!runId) throw new ApiError(res.status, "no_run_id", "the playground response has no X-Run-Id header");
+  return { runId, response: res };
 }
 
 export function eventsUrl(runId: string, after: number): string {

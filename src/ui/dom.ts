@@ -14,6 +14,9 @@ export function h<K extends keyof HTMLElementTagNameMap>(
       el.addEventListener(key.slice(2).toLowerCase(), value);
     } else if (key === "class") {
       el.className = String(value);
+    } else if (key === "style") {
+      // Through the CSSOM: the page's CSP (style-src 'self') blocks style attributes, not this.
+      el.style.cssText = String(value);
     } else if (value === true) {
       el.setAttribute(key, "");
     } else {

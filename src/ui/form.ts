@@ -3,7 +3,7 @@
 import { fieldControl, type FieldControl } from "./field-kind";
 import { h } from "./dom";
 import { draftInputs, setDraftInputs } from "./prefs";
-import type { ProgramInfo } from "./types";
+import type { JsonSchema, ProgramInfo } from "./types";
 
 type Control = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
 
@@ -19,6 +19,8 @@ export class InputForm {
   readonly el: HTMLFormElement;
   private readonly rows = new Map<string, FieldRow>();
   private readonly general: HTMLElement;
+  /** The inputs of the last successful read: what a 413 was about. */
+  private lastRead: Record<string, unknown> | null = null;
 
   constructor(
     private readonly program: ProgramInfo,
@@ -49,22 +51,32 @@ export class InputForm {
     this.rows.values().next().value?.input.focus();
   }
 
-  /** Values typed into the form, checked for format; shows the problems inline when there are any. */
+  /**
+   * Values typed into the form, checked as the server would check them (format, required,
+   * blank text, the types inside JSON values), so every problem shows at once, inline.
+   */
   read(): ReadResult {
     this.clearErrors();
     const inputs: Record<string, unknown> = {};
     let ok = true;
     for (const [name, row] of this.rows) {
       const result = readValue(row);
-      if ("error" in result) {
-        this.showFieldError(name, result.error);
+      if ("errors" in result) {
+        for (const error of result.errors) this.showFieldError(name, error);
         ok = false;
       } else if (result.value !== undefined) {
         inputs[name] = result.value;
       }
     }
     if (!ok) this.focusFirstError();
+    this.lastRead = ok ? inputs : null;
     return ok ? { ok, inputs } : { ok };
+  }
+
+  /** Example inputs put in the form (the program's "Try an example"). */
+  fillExample(example: Record<string, unknown>): void {
+    this.clearErrors();
+    this.fill(example);
   }
 
   /** Puts a run's inputs back into the form (opening a permalink, picking a recent run). */
@@ -75,7 +87,7 @@ export class InputForm {
       if (!row) continue;
       raw[name] =
         row.spec.control.kind === "json"
-          ? JSON.stringify(value, null, 2)
+          ? jsonText(value)
           : row.spec.control.kind === "select"
             ? String(row.spec.control.options.findIndex((o) => o === value))
             : String(value);
@@ -92,6 +104,22 @@ export class InputForm {
     }
     this.general.hidden = true;
     this.general.textContent = "";
+  }
+
+  /**
+   * A 413: the body was over the server's limit. Says so on the largest field, with the
+   * sizes, since that is the one to shorten.
+   */
+  showTooLarge(message: string, details: unknown): void {
+    this.clearErrors();
+    const max = Number((details as { max_bytes?: unknown } | null)?.max_bytes) || null;
+    const sizes = Object.entries(this.lastRead ?? {}).map(([name, v]) => [name, byteLength(JSON.stringify(v))] as const);
+    const total = byteLength(JSON.stringify(this.lastRead ?? {}));
+    const largest = sizes.sort((a, b) => b[1] - a[1])[0];
+    if (!largest) return this.showServerErrors(message, null);
+    const limit = max ? ` The server accepts at most ${bytes(max)} per request.` : "";
+    this.showFieldError(largest[0], `Too large: this field is ${bytes(largest[1])} (the whole request ${bytes(total)}).${limit}`);
+    this.focusFirstError();
   }
 
   /** Shows the server's 400 details next to the fields they name; the rest above the buttons. */
@@ -136,7 +164,9 @@ export class InputForm {
     switch (control.kind) {
       case "int":
       case "float":
-        input = h("input", { type: "number", step: control.kind === "int" ? "1" : "any", inputmode: control.kind === "int" ? "numeric" : "decimal" });
+        // type=text: a number input hides what was typed when it cannot parse it ("1e400" reads as ""),
+        // and the user would be told the field is missing.
+        input = h("input", { type: "text", class: "num", inputmode: control.kind === "int" ? "numeric" : "decimal", autocomplete: "off", spellcheck: "false" });
         break;
       case "bool":
         input = h("input", { type: "checkbox" });
@@ -212,23 +242,23 @@ function autoGrow(area: HTMLTextAreaElement): void {
   area.addEventListener("autogrow", () => requestAnimationFrame(grow));
 }
 
-/** The typed value, `undefined` for an empty field (the server decides whether it was required). */
-function readValue(row: FieldRow): { value: unknown } | { error: string } {
-  const { control } = row.spec;
+/** The typed value (`undefined` for an empty optional field), or every problem with it. */
+function readValue(row: FieldRow): { value: unknown } | { errors: string[] } {
+  const { control, field, optional } = row.spec;
   const input = row.input;
   if (control.kind === "bool") return { value: (input as HTMLInputElement).checked };
   const raw = input.value;
-  if (raw.trim() === "" && control.kind !== "text") return { value: undefined };
+  // Same words as the server's checks, so a message reads the same whichever side found it.
+  if (raw.trim() === "") {
+    if (optional) return { value: undefined };
+    if (control.kind === "text" && raw !== "") return { errors: [`must not be empty or only whitespace (${field.type})`] };
+    return { errors: [`missing required input field (${field.type})`] };
+  }
   switch (control.kind) {
-    case "int": {
-      const n = Number(raw);
-      if (!Number.isInteger(n)) return { error: `expected a whole number, got "${raw}"` };
-      return { value: n };
-    }
+    case "int":
     case "float": {
-      const n = Number(raw);
-      if (!Number.isFinite(n)) return { error: `expected a number, got "${raw}"` };
-      return { value: n };
+      const problem = numberProblem(raw.trim(), control.kind);
+      return problem ? { errors: [problem] } : { value: Number(raw.trim()) };
     }
     case "select":
       return { value: control.options[Number(raw)] };
@@ -237,30 +267,122 @@ function readValue(row: FieldRow): { value: unknown } | { error: string } {
       try {
         value = JSON.parse(raw);
       } catch (e) {
-        return { error: `invalid JSON: ${e instanceof Error ? e.message : String(e)}` };
+        return { errors: [`invalid JSON: ${e instanceof Error ? e.message : String(e)}`] };
       }
-      if (control.shape === "list" && !Array.isArray(value)) return { error: "expected a JSON array, like [\"a\", \"b\"]" };
+      if (control.shape === "list" && !Array.isArray(value)) return { errors: ['expected a JSON array, like ["a", "b"]'] };
       if (control.shape === "dict" && (typeof value !== "object" || value === null || Array.isArray(value))) {
-        return { error: 'expected a JSON object, like {"key": "value"}' };
+        return { errors: ['expected a JSON object, like {"key": "value"}'] };
       }
-      return { value };
+      const problems = schemaProblems(value, field.schema as JsonSchema, field.name);
+      return problems.length ? { errors: problems } : { value };
     }
     default:
-      // An empty text box is a missing field, so a required one gets the server's "required" message.
-      return { value: raw === "" ? undefined : raw };
+      return { value: raw };
   }
 }
 
+/** Why `raw` is not a usable int/float ("1e400" overflows to Infinity), or null. */
+export function numberProblem(raw: string, kind: "int" | "float"): string | null {
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw)) return `expected ${kind === "int" ? "a whole number" : "a number"}, got "${raw}"`;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) return `"${raw}" is too large: a ${kind} must be between -1.8e308 and 1.8e308`;
+  if (kind === "int" && !Number.isInteger(n)) return `expected a whole number, got "${raw}"`;
+  if (kind === "int" && !Number.isSafeInteger(n)) return `"${raw}" is too large to be an exact integer (at most ${Number.MAX_SAFE_INTEGER})`;
+  return null;
+}
+
+/**
+ * The values inside a JSON field checked against the field's JSON schema: each problem
+ * with its path (`items.1: expected string, got number`), as the server reports them.
+ */
+export function schemaProblems(value: unknown, schema: JsonSchema | undefined, path: string): string[] {
+  if (!schema || Object.keys(schema).length === 0) return [];
+  const variants = schema.anyOf ?? schema.oneOf;
+  if (variants) {
+    const fits = variants.some((v) => schemaProblems(value, v, path).length === 0);
+    return fits ? [] : [`${path}: ${describe(value)} matches none of the allowed types`];
+  }
+  if (Array.isArray(schema.enum)) {
+    return schema.enum.some((o) => o === value) ? [] : [`${path}: expected one of ${schema.enum.map((o) => JSON.stringify(o)).join(", ")}, got ${describe(value)}`];
+  }
+  if ("const" in schema) return schema.const === value ? [] : [`${path}: expected ${JSON.stringify(schema.const)}, got ${describe(value)}`];
+  const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
+  if (types.length && !types.some((t) => isType(value, t))) return [`${path}: expected ${types.join(" or ")}, got ${describe(value)}`];
+  if (Array.isArray(value) && schema.items) return value.flatMap((item, i) => schemaProblems(item, schema.items, `${path}.${i}`));
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
+    const extra = schema.additionalProperties as JsonSchema | boolean | undefined;
+    const required = (schema.required ?? []) as string[];
+    return [
+      ...required.filter((k) => !(k in value)).map((k) => `${path}.${k}: missing`),
+      ...Object.entries(value).flatMap(([k, v]) =>
+        props[k] ? schemaProblems(v, props[k], `${path}.${k}`) : typeof extra === "object" ? schemaProblems(v, extra, `${path}.${k}`) : [],
+      ),
+    ];
+  }
+  return [];
+}
+
+function isType(value: unknown, type: string): boolean {
+  switch (type) {
+    case "string":
+      return typeof value === "string";
+    case "integer":
+      return Number.isInteger(value);
+    case "number":
+      return typeof value === "number";
+    case "boolean":
+      return typeof value === "boolean";
+    case "null":
+      return value === null;
+    case "array":
+      return Array.isArray(value);
+    case "object":
+      return typeof value === "object" && value !== null && !Array.isArray(value);
+    default:
+      return true;
+  }
+}
+
+function describe(value: unknown): string {
+  const type = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+  const text = JSON.stringify(value) ?? String(value);
+  return `${type} ${text.length > 30 ? `${text.slice(0, 29)}…` : text}`;
+}
+
+/** JSON for the editor: one line when short (`[3, 1.5, 4]`), indented otherwise. */
+function jsonText(value: unknown): string {
+  const flat = JSON.stringify(value);
+  return flat !== undefined && flat.length <= 72 ? flat.replace(/,(?=\S)/g, ", ") : JSON.stringify(value, null, 2);
+}
+
+function byteLength(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+function bytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(2)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} bytes`;
+}
+
 /** Field-level issues from a 400's `details`, whatever reasonable shape the server chose. */
-export function fieldIssues(details: unknown): { field: string | null; message: string }[] {
+export interface FieldIssue {
+  field: string | null;
+  path?: string | null;
+  message: string;
+}
+
+export function fieldIssues(details: unknown): FieldIssue[] {
   if (!details) return [];
   if (Array.isArray(details)) {
-    return details.flatMap((d) => {
+    return details.flatMap((d): FieldIssue[] => {
       if (typeof d === "string") return [{ field: null, message: d }];
       const o = d as { field?: unknown; path?: unknown; message?: unknown; loc?: unknown };
-      const path = o.field ?? o.path ?? o.loc;
-      const field = Array.isArray(path) ? (path.length ? String(path[0]) : null) : path != null ? String(path).split(/[.[]/)[0] : null;
-      return [{ field: field || null, message: String(o.message ?? JSON.stringify(d)) }];
+      const raw = o.field ?? o.path ?? o.loc;
+      const parts = Array.isArray(raw) ? raw.map(String) : raw != null ? String(raw).split(/[.[\]]+/).filter(Boolean) : [];
+      const message = String(o.message ?? JSON.stringify(d));
+      // `items.1` is shown on the `items` field, with the index kept in the message.
+      const path = parts.join(".");
+      return [{ field: parts[0] || null, path: path || null, message: parts.length > 1 ? `${path}: ${message}` : message }];
     });
   }
   if (typeof details === "object") {

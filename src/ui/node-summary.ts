@@ -1,6 +1,6 @@
 // What one row of the tree says about a call: icon, label, a one-line summary, tokens.
 import type { CallNode, NodeKind } from "./run-state";
-import { nodeError } from "./run-state";
+import { nodeError, tokensUnder } from "./run-state";
 import { count, kvPreview, preview } from "./format";
 
 export const KIND_ICON: Record<NodeKind, string> = {
@@ -49,7 +49,20 @@ export function nodeSummary(node: CallNode): string {
       }
       return start.signature;
     case "lm_start": {
-      if (node.text) return preview(readableCompletion(node.text.slice(-400)), 140);
+      const choices = end?.type === "lm_end" && end.texts && end.texts.length > 1 ? `${end.texts.length} completions · ` : "";
+      const fields = completionFields(node);
+      if (fields?.length) {
+        if (!end) {
+          // Streaming: the field being written, its newest words (from a word boundary).
+          const [name, value] = fields[fields.length - 1];
+          return `${name}: ${wordTail(value, 120)}`;
+        }
+        // Done: every field, the short ones (answers, tool names) first.
+        const byLength = [...fields].sort(([, a], [, b]) => a.length - b.length);
+        return choices + preview(byLength.map(([k, v]) => `${k}: ${preview(v, 70)}`).join(" · "), 160);
+      }
+      if (node.text) return choices + (end ? preview(node.text, 140) : wordTail(node.text, 140));
+      if (node.retries.length) return `retrying: ${node.retries.length} failed attempt${node.retries.length > 1 ? "s" : ""}`;
       const params = kvPreview(start.params, 60);
       return `${start.messages.length} messages${params ? ` · ${params}` : ""}`;
     }
@@ -60,6 +73,66 @@ export function nodeSummary(node: CallNode): string {
       return end?.type === "tool_end" ? `${call} → ${preview(end.result, 80)}` : call;
     }
   }
+}
+
+/**
+ * The output fields of an LM response so far, in order: from `lm_delta.field` when the deltas
+ * carry it, else read from ChatAdapter's `[[ ## field ## ]]` markers. Null when neither applies
+ * (JSON or XML text without field-tagged deltas).
+ */
+export function completionFields(node: CallNode): [string, string][] | null {
+  if (node.fields.size && !node.end) return [...node.fields].map(([k, v]) => [k, v.trim()]);
+  const parts = node.text.split(/\[\[ ## (\w+) ## \]\]/);
+  if (parts.length < 3) return node.fields.size ? [...node.fields].map(([k, v]) => [k, v.trim()]) : null;
+  const out: [string, string][] = [];
+  for (let i = 1; i < parts.length; i += 2) if (parts[i] !== "completed") out.push([parts[i], parts[i + 1].trim()]);
+  return out;
+}
+
+/** The last `max` characters of a text in one line, starting at a word, not in the middle of one. */
+export function wordTail(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  if (flat.length <= max) return flat;
+  const tail = flat.slice(-max);
+  const space = tail.indexOf(" ");
+  return `…${space >= 0 && space < max / 3 ? tail.slice(space + 1) : tail}`;
+}
+
+/** A repeated call's place among its parent's calls: "attempt 2 of 3", "step 2", "feedback on attempt 1". */
+export function stepLabel(node: CallNode, parent: CallNode | null): string | null {
+  const start = node.start;
+  const step = start.type === "module_start" || start.type === "tool_start" ? start.step : undefined;
+  if (step === undefined) return null;
+  const of = start.type === "module_start" || start.type === "tool_start" ? start.step_of : undefined;
+  const parentClass = parent?.start.type === "module_start" ? parent.start.module : "";
+  if (parentClass === "ReAct" || node.kind === "tool") return `step ${step}`;
+  if (node.kind === "module" && node.name.endsWith(".feedback")) return `feedback on attempt ${step}`;
+  return `attempt ${step}${of ? ` of ${of}` : ""}`;
+}
+
+/** An attempt's reward and whether it was kept: known once its BestOfN/Refine parent has ended. */
+export function attemptOutcome(node: CallNode, parent: CallNode | null): { reward: number | null; kept: boolean; threshold: number | null } | null {
+  const start = node.start;
+  const end = parent?.end;
+  if (start.type !== "module_start" || start.step === undefined || node.name.endsWith(".feedback")) return null;
+  if (end?.type !== "module_end" || !end.rewards) return null;
+  return { reward: end.rewards[start.step - 1] ?? null, kept: end.kept === start.step, threshold: end.threshold ?? null };
+}
+
+/** A reward as a row shows it: whole numbers as they are, others to two places. */
+export function formatReward(r: number): string {
+  return Number.isInteger(r) ? String(r) : r.toFixed(2);
+}
+
+/** Tokens of the LM calls under a module, rolled up: "1.2k→340 tok · 3 LM calls". */
+export function moduleStats(node: CallNode): { text: string; title: string } | null {
+  if (node.kind !== "module") return null;
+  const t = tokensUnder(node);
+  if (t.calls === 0) return null;
+  return {
+    text: `${count(t.prompt)}→${count(t.completion)} tok`,
+    title: `${t.prompt} prompt + ${t.completion} completion tokens over ${t.calls} LM call${t.calls > 1 ? "s" : ""} under this module`,
+  };
 }
 
 /** Tokens and throughput of an LM node: exact from usage once ended, counted deltas while streaming. */
@@ -84,7 +157,3 @@ export function lmStats(node: CallNode, now: number): { text: string; title: str
   };
 }
 
-/** `[[ ## answer ## ]]\nParis` reads better in one line as `answer: Paris`. */
-function readableCompletion(text: string): string {
-  return text.replace(/\[\[ ## completed ## \]\]/g, "").replace(/\[\[ ## (\w+) ## \]\]\s*/g, "$1: ");
-}

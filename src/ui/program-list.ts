@@ -2,18 +2,20 @@
 import { h } from "./dom";
 import type { ProgramInfo } from "./types";
 
+/** `question -> answer: float`: names, with the type wherever it is not plain `str`. */
 export function signatureText(p: ProgramInfo): string {
   const sig = p.signature;
-  const side = (fs: typeof sig.inputs) => fs.map((f) => f.name).join(", ");
+  const side = (fs: typeof sig.inputs) => fs.map((f) => (f.type === "str" ? f.name : `${f.name}: ${f.type}`)).join(", ");
   return sig.inputs.length || sig.outputs.length ? `${side(sig.inputs)} -> ${side(sig.outputs)}` : (sig.text ?? "");
 }
 
 export class ProgramList {
   readonly el: HTMLElement;
   private readonly items = new Map<string, HTMLElement>();
+  private readonly list: HTMLElement;
 
   constructor(programs: ProgramInfo[], onPick: (name: string) => void) {
-    const list = h("ul", { class: "program-list" });
+    const list = (this.list = h("ul", { class: "program-list" }));
     for (const p of programs) {
       const item = h(
         "a",
@@ -41,6 +43,14 @@ export class ProgramList {
     for (const [n, el] of this.items) {
       if (n === name) el.setAttribute("aria-current", "page");
       else el.removeAttribute("aria-current");
+    }
+    // On a phone the list is a horizontal strip: bring the selected card into it
+    // (scrollLeft, not scrollIntoView, which would also scroll the page).
+    const item = this.items.get(name)?.parentElement;
+    const strip = this.list;
+    if (item && strip.scrollWidth > strip.clientWidth) {
+      const left = item.offsetLeft - strip.offsetLeft;
+      if (left < strip.scrollLeft || left + item.offsetWidth > strip.scrollLeft + strip.clientWidth) strip.scrollLeft = left;
     }
   }
 }

@@ -1,9 +1,9 @@
 // The selected program: its header, the generated form, Run, the streaming toggle and Copy as curl.
 import { h } from "./dom";
+import { preview } from "./format";
 import { InputForm } from "./form";
-import { signatureText } from "./program-list";
 import { setStreamingChoice, streamingChoice } from "./prefs";
-import type { ProgramInfo } from "./types";
+import type { FieldInfo, ProgramInfo } from "./types";
 
 /** Streaming is on by default for anything but a plain Predict; the user's choice wins. */
 function streamingFor(p: ProgramInfo): boolean {
@@ -59,6 +59,45 @@ export class ProgramView {
     );
     this.form = new InputForm(program, handlers.run, actions);
     const sig = program.signature;
+    const examples = program.examples ?? [];
+    let nextExample = 0;
+    const tryExample = examples.length
+      ? h(
+          "div",
+          { class: "pv-examples", "data-role": "examples" },
+          h(
+            "button",
+            {
+              type: "button",
+              class: "btn btn-small",
+              "data-role": "try-example",
+              title: "Fill the form with an example and run it",
+              onclick: () => {
+                this.form.fillExample(examples[nextExample]);
+                nextExample = (nextExample + 1) % examples.length;
+                handlers.run();
+              },
+            },
+            "▶ Try an example",
+          ),
+          h("span", { class: "muted" }, "or fill one in:"),
+          examples.map((example, i) =>
+            h(
+              "button",
+              {
+                type: "button",
+                class: "link pv-example",
+                "data-example": String(i),
+                onclick: () => {
+                  this.form.fillExample(example);
+                  this.form.focus();
+                },
+              },
+              preview(Object.values(example).find((v) => typeof v === "string") ?? example, 48),
+            ),
+          ),
+        )
+      : null;
     this.el = h(
       "section",
       { class: "program-view", "data-program": program.name, "aria-labelledby": "program-title" },
@@ -67,11 +106,20 @@ export class ProgramView {
         { class: "pv-head" },
         h("h1", { id: "program-title" }, program.name),
         h("span", { class: `badge m-${program.module}` }, program.module),
+        stateBadge(program),
+        program.adapter !== "ChatAdapter" ? h("span", { class: "badge", "data-role": "adapter" }, program.adapter) : null,
         h("span", { class: "pv-model" }, program.model, program.demo ? h("span", { class: "badge demo" }, "demo LM") : null),
       ),
       program.description ? h("p", { class: "pv-desc" }, program.description) : null,
-      h("div", { class: "pv-sig mono", title: "signature" }, signatureText(program)),
-      sig.instructions ? h("p", { class: "pv-instr" }, sig.instructions) : null,
+      h(
+        "div",
+        { class: "pv-sig", title: "signature", "data-role": "signature" },
+        fieldChips(sig.inputs, "in"),
+        h("span", { class: "sig-arrow", "aria-label": "gives" }, "→"),
+        fieldChips(sig.outputs, "out"),
+      ),
+      sig.instructions ? h("p", { class: "pv-instr", "data-role": "instructions" }, inlineCode(sig.instructions)) : null,
+      tryExample,
       this.form.el,
     );
   }
@@ -86,4 +134,33 @@ export class ProgramView {
     this.runBtn.disabled = busy;
     this.runBtn.classList.toggle("busy", busy);
   }
+}
+
+/** "loaded state · 4 demos" when the program runs a DSPy saved state; per-predictor demos and instructions on hover. */
+function stateBadge(program: ProgramInfo): HTMLElement | null {
+  const state = program.state;
+  if (!state) return null;
+  const demos = state.predictors.reduce((n, p) => n + p.demos, 0);
+  const detail = state.predictors
+    .map((p) => `${p.path}: ${p.demos} demos (${p.augmented_demos} bootstrapped)${p.lm ? `, LM ${p.lm}` : ""}\n${p.instructions}`)
+    .join("\n\n");
+  const title = `DSPy saved state (${state.source}${state.dspy_version ? `, dspy ${state.dspy_version}` : ""})\n\n${detail}`;
+  return h("span", { class: "badge", "data-role": "state", title }, `loaded state · ${demos} demo${demos === 1 ? "" : "s"}`);
+}
+
+/** Each field as a chip: `answer: float`. */
+function fieldChips(fields: readonly FieldInfo[], side: "in" | "out"): HTMLElement[] {
+  return fields.map((f) =>
+    h(
+      "span",
+      { class: `sig-chip sig-${side}`, title: f.description ?? "", "data-field-chip": f.name },
+      h("span", { class: "sig-name" }, f.name),
+      h("span", { class: "sig-type" }, `: ${f.type}`),
+    ),
+  );
+}
+
+/** Instructions as text, with `backticked` names as code rather than raw backticks. */
+export function inlineCode(text: string): (string | HTMLElement)[] {
+  return text.split(/(`[^`\n]+`)/).map((part) => (/^`[^`\n]+`$/.test(part) ? h("code", {}, part.slice(1, -1)) : part));
 }

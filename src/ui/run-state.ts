@@ -35,6 +35,12 @@ export interface CallNode {
   /** LM response so far (concatenated deltas), or the final text once ended. */
   text: string;
   deltas: number;
+  /** When the first token arrived (LM calls that streamed). */
+  firstTokenTs: number | null;
+  /** Streamed text per output field, when deltas say which field they belong to (`lm_delta.field`). */
+  fields: Map<string, string>;
+  /** Failed attempts of this LM call that were retried (`lm_retry`), in order. */
+  retries: EventOf<"lm_retry">[];
   children: CallNode[];
 }
 
@@ -54,6 +60,7 @@ export type Change =
   | { kind: "run_start" | "run_end"; event: RunEvent }
   | { kind: "node_start"; node: CallNode; event: RunEvent }
   | { kind: "node_delta"; node: CallNode; event: EventOf<"lm_delta"> }
+  | { kind: "node_retry"; node: CallNode; event: EventOf<"lm_retry"> }
   | { kind: "node_end"; node: CallNode; event: RunEvent };
 
 export type Listener = (change: Change) => void;
@@ -168,7 +175,16 @@ export class RunState {
         if (!node) return;
         node.text += event.delta;
         node.deltas++;
+        node.firstTokenTs ??= event.ts;
+        if (event.field) node.fields.set(event.field, (node.fields.get(event.field) ?? "") + event.delta);
         this.emit({ kind: "node_delta", node, event });
+        return;
+      }
+      case "lm_retry": {
+        const node = this.nodes.get(event.call_id);
+        if (!node) return;
+        node.retries.push(event);
+        this.emit({ kind: "node_retry", node, event });
         return;
       }
       case "module_start":
@@ -188,6 +204,9 @@ export class RunState {
           end: null,
           text: "",
           deltas: 0,
+          firstTokenTs: null,
+          fields: new Map(),
+          retries: [],
           children: [],
         };
         this.nodes.set(node.callId, node);
@@ -204,6 +223,19 @@ export class RunState {
       }
     }
   }
+}
+
+/** Tokens of every LM call under `node` (itself included) that reported usage: what a module row rolls up. */
+export function tokensUnder(node: CallNode): { prompt: number; completion: number; calls: number } {
+  const total = { prompt: 0, completion: 0, calls: 0 };
+  for (const n of walk([node])) {
+    const usage = n.end?.type === "lm_end" ? n.end.usage : null;
+    if (!usage) continue;
+    total.prompt += usage.prompt_tokens;
+    total.completion += usage.completion_tokens;
+    total.calls++;
+  }
+  return total;
 }
 
 /** Depth-first order of the tree, as it is shown. */

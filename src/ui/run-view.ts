@@ -2,12 +2,14 @@
 // the result, and the connection that keeps the state fed until run_end.
 import { cancelRun } from "./api";
 import { h } from "./dom";
+import { downloadRun } from "./download";
 import { EventsView } from "./events-view";
 import { count, ms } from "./format";
-import { nodeTitle } from "./node-summary";
+import { DetailPane } from "./node-detail";
+import { completionFields, nodeTitle } from "./node-summary";
 import { renderOutputs, renderRunError } from "./result-view";
 import { RunConnection, type ConnectionState } from "./run-stream";
-import { RunState } from "./run-state";
+import { RunState, type CallNode } from "./run-state";
 import { TreeView } from "./tree-view";
 import type { ProgramInfo } from "./types";
 import { WaterfallView } from "./waterfall-view";
@@ -20,6 +22,8 @@ export interface RunViewOptions {
   /** Called once when run_end has been applied. */
   onEnd?: (state: RunState) => void;
   onError?: (message: string) => void;
+  /** A row under the head: mode, rerun, playground, feedback (src/ui/run-actions.ts). */
+  actions?: HTMLElement | null;
 }
 
 export class RunView {
@@ -29,6 +33,7 @@ export class RunView {
   private readonly tree: TreeView;
   private readonly waterfall: WaterfallView;
   private readonly events: EventsView;
+  private readonly detail: DetailPane;
   private readonly pane: HTMLElement;
   private readonly statusPill: HTMLElement;
   private readonly connBadge: HTMLElement;
@@ -42,13 +47,19 @@ export class RunView {
   private timer: ReturnType<typeof setInterval> | null = null;
   private follow = true;
   private scrollQueued = false;
+  /** While the stream is down, clocks stop here: a dropped connection must not look like a slow model. */
+  private frozenAt: number | null = null;
+  private liveQueued = false;
+  /** A sync run's answer is shown already: its replayed tokens must not redraw it partly. */
+  private syncOutputs = false;
 
   constructor(private readonly options: RunViewOptions) {
     this.state = new RunState(options.runId);
-    this.tree = new TreeView(this.state);
+    this.detail = new DetailPane(this.state, (id) => this.tree.reveal(id, { focus: true }));
+    this.tree = new TreeView(this.state, (node, how) => this.onSelect(node, how));
     this.waterfall = new WaterfallView(this.state, (id) => {
       this.select("tree");
-      this.tree.highlight(id);
+      this.tree.reveal(id, { focus: true });
     });
     this.events = new EventsView(this.state);
 
@@ -90,6 +101,12 @@ export class RunView {
     );
 
     this.pane = h("div", { class: "pane", tabindex: "-1" }, this.tree.el, this.waterfall.el, this.events.el);
+    const body = h("div", { class: "run-body" }, this.pane, this.detail.el);
+    body.addEventListener("open-detail", () => this.detail.focus());
+    body.addEventListener("close-detail", () => {
+      this.detail.show(null);
+      this.el.querySelector<HTMLElement>('.n-row[tabindex="0"]')?.focus();
+    });
     this.pane.addEventListener("scroll", () => {
       const atBottom = this.pane.scrollTop + this.pane.clientHeight >= this.pane.scrollHeight - 24;
       this.follow = atBottom;
@@ -110,10 +127,12 @@ export class RunView {
         this.tokens,
         this.connBadge,
         h("span", { class: "spacer" }),
+        h("button", { type: "button", class: "btn btn-small", "data-role": "download", title: "Save this run (summary and every event) as JSON; dropping the file on a dspy-edge page imports it", onclick: () => void downloadRun(options.runId).catch((e: Error) => options.onError?.(e.message)) }, "Download"),
         this.cancelBtn,
       ),
+      options.actions ?? null,
       h("div", { class: "run-toolbar" }, tabBar, tools),
-      this.pane,
+      body,
       this.result,
     );
     this.select("tree");
@@ -122,10 +141,39 @@ export class RunView {
       this.eventCount.textContent = String(this.state.lastSeq);
       if (change.kind === "run_start") this.renderHead();
       if (change.kind === "run_end") this.onEnd();
+      if (change.kind === "node_delta" && !this.state.done) this.queueLiveResult(change.node);
       this.queueScroll();
     });
     this.timer = setInterval(() => this.tick(), 100);
     this.renderHead();
+  }
+
+  private onSelect(node: CallNode | null, how: "pointer" | "keyboard" | "program"): void {
+    // On a phone the details are a sheet over the bottom of the screen: it opens when the user
+    // picks a call, not by itself (it would cover a failed run's error card).
+    const phone = matchMedia("(max-width: 760px)").matches;
+    if (phone && how === "program") return this.detail.show(null);
+    this.detail.show(node);
+    if (phone) this.detail.el.scrollTop = 0;
+  }
+
+  /**
+   * The program's output fields as the LM writes them (per field, from `lm_delta.field` or the
+   * adapter's markers), in the result card, until the run's own outputs replace them.
+   */
+  private queueLiveResult(node: CallNode): void {
+    if (this.liveQueued || this.syncOutputs) return;
+    this.liveQueued = true;
+    requestAnimationFrame(() => {
+      this.liveQueued = false;
+      if (this.state.done) return;
+      const wanted = this.options.program?.signature.outputs ?? [];
+      const fields = (completionFields(node) ?? []).filter(([name]) => wanted.some((f) => f.name === name));
+      if (!fields.length) return;
+      const values = Object.fromEntries(fields);
+      this.result.replaceChildren(h("h3", {}, "Result (streaming)"), renderOutputs(values, wanted));
+      this.result.dataset.live = "1";
+    });
   }
 
   /** Feeds the view from the attached run's SSE response, resuming if it drops. */
@@ -141,6 +189,7 @@ export class RunView {
   /** A sync run's answer, shown while its trace is replayed from the log. */
   showOutputs(outputs: Record<string, unknown>): void {
     if (this.state.done) return;
+    this.syncOutputs = true;
     this.result.replaceChildren(h("h3", {}, "Result"), renderOutputs(outputs, this.options.program?.signature.outputs ?? []));
   }
 
@@ -159,6 +208,9 @@ export class RunView {
 
   private onConnection(state: ConnectionState, detail?: string): void {
     this.el.dataset.conn = state;
+    this.frozenAt = state === "reconnecting" || state === "lost" ? (this.frozenAt ?? Date.now()) : null;
+    // Draw the stopped clocks now, so what shows is exactly where they stopped.
+    if (this.frozenAt !== null) this.tick();
     const label: Record<ConnectionState, string> = {
       connecting: "connecting…",
       live: "live",
@@ -186,7 +238,7 @@ export class RunView {
   }
 
   private tick(): void {
-    const now = Date.now();
+    const now = this.frozenAt ?? Date.now();
     this.tree.tick(now);
     this.waterfall.tick(now);
     this.renderHead(now);
@@ -196,7 +248,7 @@ export class RunView {
     }
   }
 
-  private renderHead(now = Date.now()): void {
+  private renderHead(now = this.frozenAt ?? Date.now()): void {
     const s = this.state.summary;
     this.el.dataset.status = s.status;
     this.statusPill.className = `pill s-${s.status}`;
@@ -216,11 +268,15 @@ export class RunView {
     this.renderHead();
     this.followBtn.hidden = true;
     const fields = this.options.program?.signature.outputs ?? [];
+    delete this.result.dataset.live;
     if (s.status === "succeeded" && s.outputs) {
       this.result.replaceChildren(h("h3", {}, "Result"), renderOutputs(s.outputs, fields));
     } else {
+      // Why it failed comes first: the error card above the tree, the failing call selected
+      // (its error on top of its details, its system prompt folded).
+      this.el.insertBefore(this.result, this.el.querySelector(".run-toolbar"));
       const failing = this.state.failingNode();
-      if (failing) this.tree.highlight(failing.callId);
+      if (failing) this.tree.reveal(failing.callId, { failing: true });
       const title = failing ? nodeTitle(failing) : null;
       this.result.replaceChildren(
         renderRunError(
@@ -231,13 +287,15 @@ export class RunView {
                 label: `${failing.kind} ${title.primary}${title.secondary ? ` (${title.secondary})` : ""}`,
                 onClick: () => {
                   this.select("tree");
-                  this.tree.highlight(failing.callId);
+                  this.tree.reveal(failing.callId, { focus: true, failing: true });
                 },
               }
             : null,
         ),
       );
       if (s.outputs && Object.keys(s.outputs).length) this.result.appendChild(renderOutputs(s.outputs, fields));
+      const card = this.result.getBoundingClientRect();
+      if (card.top < 0 || card.top > window.innerHeight - 80) this.result.scrollIntoView({ block: "start" });
     }
     this.options.onEnd?.(this.state);
   }

@@ -2,11 +2,12 @@
 // The shapes are the server's own declarations, imported as types only: esbuild erases these
 // imports, so the page still talks to the server only over HTTP.
 import type { errorBody } from "../server/api-error";
-import type { IndexedRun, ProgramMetrics } from "../server/program-index";
+import type { IndexedRun, ProgramMetrics, TimeWindow } from "../server/program-index";
+import type { PRICES } from "../server/prices";
 import type { FieldInfo, ProgramInfo } from "../server/program-info";
-import type { RunSummary } from "../server/run-types";
+import type { Feedback, RunSummary } from "../server/run-types";
 
-export type { FieldInfo, ProgramInfo };
+export type { Feedback, FieldInfo, ProgramInfo, TimeWindow };
 
 /** GET /api/programs answers `{programs}`. */
 export interface ProgramList {
@@ -21,7 +22,12 @@ export type RunRow = IndexedRun & { program: string };
 export interface RunList {
   program: string;
   runs: RunRow[];
+  /** Cursor of the next (older) page; null on the last one. */
+  next_before: string | null;
 }
+
+/** GET /api/prices. */
+export type Prices = typeof PRICES & { estimate: true };
 
 /** GET /api/programs/{name}/metrics answers `{program, metrics}`. */
 export type Metrics = ProgramMetrics;

@@ -57,13 +57,15 @@ describe("a ChainOfThought run, streamed", () => {
     await expect.poll(() => page.locator('[data-output="reasoning"]').textContent()).toBe(String(end.outputs!.reasoning));
     await expectShownExactlyOnce(page, log);
 
-    // Expanding the LM node shows the prompt, role by role, as the LM received it.
+    // Selecting the LM node shows, in the side pane's Prompt tab, the prompt role by role as the
+    // LM received it (the system message folded, its text still all there).
     const lmStart = log.find((e) => e.type === "lm_start");
     if (lmStart?.type !== "lm_start") throw new Error("no lm_start in the log");
     await page.locator("#run li.node[data-kind=lm] > .n-row").click();
-    const roles = await page.locator("#run li.node[data-kind=lm] .d-messages .msg-role").allTextContents();
+    await page.locator('#run .detail-pane [data-detail-tab="prompt"]').click();
+    const roles = await page.locator("#run .detail-pane .d-messages > li").evaluateAll((lis) => lis.map((li) => li.className.replace("msg msg-", "")));
     expect(roles).toEqual(lmStart.messages.map((m) => m.role));
-    const contents = await page.locator("#run li.node[data-kind=lm] .d-messages .msg-content").allTextContents();
+    const contents = await page.locator("#run .detail-pane .d-messages .msg-content").allTextContents();
     expect(contents).toEqual(lmStart.messages.map((m) => m.content));
 
     // The run is listed under the program's recent runs once it has ended.

@@ -52,28 +52,49 @@ it("Copy as curl copies a command that streams the same run from a terminal", as
   expect(errors).toEqual([]);
 });
 
-it("the tree is usable from the keyboard: arrows move between calls, Enter opens one", async () => {
+it("the tree is usable from the keyboard: one Tab stop, arrows move between calls, Enter opens the details", async () => {
   const { page, errors } = ui;
   await page.goto(`${baseURL}/?program=reason`);
   await fill(page, "question", "What is 3 * 3?");
   await page.keyboard.press("Control+Enter");
   await page.locator("#run[data-status=succeeded]").waitFor({ timeout: 60_000 });
-  await page.locator("#run .n-row").first().focus();
+  // Roving tabindex: the whole tree is one Tab stop.
+  expect(await page.locator('#run .n-row[tabindex="0"]').count()).toBe(1);
+  await page.locator('#run .n-row[tabindex="0"]').focus();
+  await page.keyboard.press("Home");
   await page.keyboard.press("ArrowDown"); // Predict
   await page.keyboard.press("ArrowDown"); // format
   await page.keyboard.press("ArrowDown"); // lm
   const focused = () => page.evaluate(() => document.activeElement?.closest("li.node")?.getAttribute("data-kind"));
   expect(await focused()).toBe("lm");
+  // The focused row is the selected one, the only Tab stop, and its details show beside the tree.
+  expect(await page.locator('#run li.node[data-kind=lm] > .n-row[aria-selected="true"][tabindex="0"]').count()).toBe(1);
+  expect(await page.locator('#run .n-row[tabindex="0"]').count()).toBe(1);
+  expect(await page.locator("#run .detail-pane .d-kind").textContent()).toBe("lm");
+  // Enter moves into the details; arrows switch its tabs; Escape comes back to the row.
   await page.keyboard.press("Enter");
-  const detail = page.locator("#run li.node[data-kind=lm] > .n-detail");
-  expect(await detail.isVisible()).toBe(true);
-  expect(await detail.locator(".msg-role").first().textContent()).toBe("system");
+  expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.detailTab)).toBe("output");
+  await page.keyboard.press("ArrowRight");
+  expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.detailTab)).toBe("prompt");
+  expect(await page.locator("#run .detail-pane .d-messages .msg-system details").getAttribute("open")).toBeNull();
+  // Each message has its copy button: the user message lands on the clipboard verbatim.
+  const user = page.locator("#run .detail-pane .msg-user");
+  await user.locator("button.copy").click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await user.locator(".msg-content").textContent());
+  await page.locator('#run .detail-pane [data-detail-tab="prompt"]').focus();
+  await page.keyboard.press("Escape");
+  expect(await focused()).toBe("lm");
+  // Left on a leaf goes to its parent; Left again folds the parent's children away.
   await page.keyboard.press("ArrowLeft");
-  expect(await detail.isVisible()).toBe(false);
+  expect(await focused()).toBe("module");
+  await page.keyboard.press("ArrowLeft");
+  expect(await page.locator("#run li.node[data-kind=module] li.node[data-kind=lm]").first().isVisible()).toBe(false);
+  await page.keyboard.press("ArrowRight");
+  expect(await page.locator("#run li.node[data-kind=lm]").isVisible()).toBe(true);
   // Tabs switch with the arrow keys too.
   await page.locator("#run [data-tab=tree]").focus();
   await page.keyboard.press("ArrowRight");
   expect(await page.locator("#run").getAttribute("data-tab")).toBe("timeline");
-  expect(await page.locator("#run .wf-row").count()).toBe(await page.locator("#run li.node").count());
+  expect(await page.locator("#run .wf-rows .wf-row").count()).toBe(await page.locator("#run li.node").count());
   expect(errors).toEqual([]);
 });

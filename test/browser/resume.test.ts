@@ -29,6 +29,15 @@ it("going offline mid-run shows reconnecting, then resumes with nothing lost or 
   await expect.poll(() => page.locator("#run").getAttribute("data-conn")).toBe("reconnecting");
   await expect.poll(() => page.locator("#run [data-role=conn]").textContent()).toMatch(/reconnecting/);
   const seenOffline = await shownSeq(page);
+  // Offline is not a slow model: while reconnecting, the elapsed time and the rate stand still.
+  const clocks = () => page.locator("#run").evaluate((run) => [
+    run.querySelector(".meta-item[title=duration]")?.textContent,
+    run.querySelector("li.node.open[data-kind=lm] > .n-row .n-stats")?.textContent,
+    run.querySelector("li.node.open[data-kind=lm] > .n-row .n-dur")?.textContent,
+  ]);
+  const frozen = await clocks();
+  await page.waitForTimeout(600);
+  expect(await clocks()).toEqual(frozen);
   // The run goes on without the page: wait until the server has events the page has not.
   await expect.poll(async () => (await serverRun(baseURL, runId)).events, { timeout: 30_000 }).toBeGreaterThan(seenOffline + 5);
   expect(await shownSeq(page)).toBe(seenOffline);

@@ -123,9 +123,11 @@ describe("form controls from signature fields", () => {
 
   it("maps a 400's details to fields", () => {
     expect(fieldIssues({ issues: [{ field: "question", message: "Required" }, { field: null, message: "body" }] })).toEqual([
-      { field: "question", message: "Required" },
-      { field: null, message: "body" },
+      { field: "question", path: "question", message: "Required" },
+      { field: null, path: null, message: "body" },
     ]);
-    expect(fieldIssues([{ path: ["context", 0], message: "expected string" }])).toEqual([{ field: "context", message: "expected string" }]);
+    // An item's issue lands on its field and keeps its index in the message.
+    expect(fieldIssues([{ path: ["context", 0], message: "expected string" }])).toEqual([{ field: "context", path: "context.0", message: "context.0: expected string" }]);
+    expect(fieldIssues({ issues: [{ field: "items.1", message: "bad" }] })).toEqual([{ field: "items", path: "items.1", message: "items.1: bad" }]);
   });
 });

@@ -5,6 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { ChatAdapter } from "../../src/dspy/adapters/chat";
 import { JSONAdapter } from "../../src/dspy/adapters/json";
+import { XMLAdapter } from "../../src/dspy/adapters/xml";
+import { parseXml, XmlParseError } from "../../src/dspy/adapters/xml-tree";
 import { AdapterParseError, ValueError } from "../../src/dspy/errors";
 import { Signature, type FieldDecl } from "../../src/dspy/signature";
 import expected from "./oracle/expected.json";
@@ -14,7 +16,7 @@ interface Case {
   fields?: [string, "input" | "output", string, string | null][];
   instructions?: string;
   cot?: boolean;
-  adapter?: "chat" | "json";
+  adapter?: "chat" | "json" | "xml";
   inputs?: Record<string, unknown>;
   demos?: Record<string, unknown>[];
   completion?: string;
@@ -55,7 +57,7 @@ function signatureOf(c: Case): Signature {
   return c.cot ? signature.prepend("reasoning", { kind: "output", desc: "${reasoning}" }) : signature;
 }
 
-const adapterOf = (c: Case) => (c.adapter === "json" ? new JSONAdapter() : new ChatAdapter());
+const adapterOf = (c: Case) => (c.adapter === "json" ? new JSONAdapter() : c.adapter === "xml" ? new XMLAdapter() : new ChatAdapter());
 
 describe("DSPy oracle: format", () => {
   for (const e of expected.format as Expected[]) {
@@ -87,6 +89,32 @@ describe("DSPy oracle: field type × answer text", () => {
       const parse = () => new ChatAdapter().parse(new Signature(`q -> v: ${row.type}`), `[[ ## v ## ]]\n${row.text}`);
       if (row.error) expect(parse).toThrow(AdapterParseError);
       else expect(parse()).toEqual({ v: jsValue(row.value) });
+    });
+  }
+});
+
+describe("DSPy oracle: field type × answer text inside XMLAdapter's tags", () => {
+  const rows = expected.xml_matrix as { type: string; text: string; value?: unknown; error?: string }[];
+  for (const row of rows) {
+    it(`${row.type} ← <v>${JSON.stringify(row.text)}</v>${row.error ? " fails" : ""}`, () => {
+      const parse = () => new XMLAdapter().parse(new Signature(`q -> v: ${row.type}`), `<v>\n${row.text}\n</v>`);
+      if (row.error) expect(parse).toThrow(AdapterParseError);
+      else expect(parse()).toEqual({ v: jsValue(row.value) });
+    });
+  }
+});
+
+describe("DSPy oracle: XML syntax as ElementTree (expat) reads a wrapped completion", () => {
+  for (const row of expected.xml_syntax as { text: string; error: string | null }[]) {
+    it(`${JSON.stringify(row.text)} → ${row.error ?? "OK"}`, () => {
+      const read = () => parseXml(`<dspy_root>${row.text}</dspy_root>`);
+      if (row.error === null) expect(read).not.toThrow();
+      else {
+        expect(read).toThrow(XmlParseError);
+        expect(read).toThrow(new RegExp(`^${row.error.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`));
+      }
+      // XMLAdapter reports it as DSPy does.
+      if (row.error !== null) expect(() => new XMLAdapter().parse(new Signature("q -> a"), row.text)).toThrow(`Failed to parse XML: ${row.error}`);
     });
   }
 });

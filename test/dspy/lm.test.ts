@@ -126,8 +126,13 @@ describe("LM over the openai SDK", () => {
     const result = await context({ callbacks: [recorder] }, () => lm.call(messages));
     expect(result.texts).toEqual(["ok"]);
     expect(fetch.requests).toHaveLength(2);
-    expect(events.map((e) => e.type)).toEqual(["lm_start", "lm_delta", "lm_end"]);
+    expect(events.map((e) => e.type)).toEqual(["lm_start", "lm_retry", "lm_delta", "lm_end"]);
     expect(ofType(events, "lm_end")[0].error).toBeNull();
+    const [start] = ofType(events, "lm_start");
+    expect(ofType(events, "lm_retry")[0]).toEqual({
+      type: "lm_retry", call_id: start.call_id, parent_id: start.parent_id, name: start.name,
+      attempt: 1, status: 429, wait_ms: 0, error: { type: "LMError", message: expect.stringContaining("HTTP 429") },
+    });
   });
 
   it("gives up after numRetries on repeated 500s with an LMError in lm_end", async () => {

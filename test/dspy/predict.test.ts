@@ -93,6 +93,7 @@ describe("Predict", () => {
       { type: "adapter_format_start", depth: 1 },
       { type: "adapter_format_end", depth: 1 },
       { type: "lm_start", depth: 1 },
+      { type: "lm_retry", depth: 1 },
       { type: "lm_end", depth: 1 },
       { type: "module_end", depth: 0 },
     ]);

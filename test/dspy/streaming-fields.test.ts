@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { ChatAdapter } from "../../src/dspy/adapters/chat";
 import { JSONAdapter } from "../../src/dspy/adapters/json";
+import { XMLAdapter } from "../../src/dspy/adapters/xml";
 import { ChainOfThought } from "../../src/dspy/chain-of-thought";
 import { context } from "../../src/dspy/context";
 import type { EventDraft } from "../../src/dspy/events";
@@ -189,6 +190,19 @@ describe("lm_delta.field end to end (openai SDK, awkward chunk boundaries)", () 
       const last = calls.at(-1)!;
       expect(last.filter((d) => d.field === "answer").map((d) => d.delta).join("")).toBe("Paris, of course");
       if (calls.length === 2) expect(calls[0].every((d) => d.field === null)).toBe(true);
+    }
+  });
+
+  it("XMLAdapter tracks its tags, chunked anywhere", async () => {
+    const completion = "<reasoning>\nNine is 8 + 1.\n</reasoning>\n<answer>\n9\n</answer>";
+    for (const size of [1, 3, 5]) {
+      const lm = new LM("gpt-4o-mini", { apiKey: "k", baseURL: "https://x.test/v1", fetch: chunkedFetch([completion], size) });
+      const { events, recorder } = recordEvents();
+      const result = await context({ lm, adapter: new XMLAdapter(), callbacks: [recorder] }, () =>
+        new ChainOfThought("question -> answer").call({ question: "8+1?" }),
+      );
+      expect(fieldTexts(events)).toEqual({ reasoning: result.reasoning, answer: result.answer });
+      expect(ofType(events, "lm_delta").map((d) => d.delta).join("")).toBe(completion);
     }
   });
 

@@ -13,7 +13,7 @@ import { fetchWithEnv, parseSse } from "./helpers";
 const fast = { DEMO_LM_DELAY_MS: "0" };
 
 async function stream(program: string, inputs: Record<string, unknown>) {
-  const res = await fetchWithEnv(fast, `/${program}/stream`, { method: "POST", body: JSON.stringify(inputs) });
+  const res = await fetchWithEnv(fast, `/${program}/stream`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(inputs) });
   expect(res.status).toBe(200);
   return parseSse(await res.text()).events;
 }
@@ -32,8 +32,10 @@ const SAMPLE: Record<string, Record<string, unknown>> = {
   classify: { text: "I love this product, it is great" },
   agent: { question: "What is 12 * 7 + 3?" },
   math: { question: "What is 2^10 + 5?" },
+  stats: { numbers: [1, 2, 3, 4], statistic: "sum", scale: 0.5 },
   best: { question: "How tall is Mount Everest?" },
   compare: { question: "What is 6 * 7?" },
+  optimized: { question: "How many legs does a spider have?" },
   research: { question: "Which is taller, the Eiffel Tower or Mount Everest?" },
 };
 
@@ -42,7 +44,7 @@ describe("example programs on the demo LM", () => {
     const res = await fetchWithEnv(fast, "/api/programs");
     const { programs } = (await res.json()) as { programs: { name: string; module: string; model: string; demo: boolean; streaming: boolean }[] };
     expect(programs.map((p) => p.module)).toEqual(
-      expect.arrayContaining(["Predict", "ChainOfThought", "ReAct", "ProgramOfThought", "BestOfN", "CompareAttempts"]),
+      expect.arrayContaining(["Predict", "ChainOfThought", "ReAct", "ProgramOfThought", "BestOfN", "MultiChainComparison"]),
     );
     for (const p of programs.filter((p) => Object.keys(SAMPLE).includes(p.name))) {
       expect(p.model).toContain("demo");

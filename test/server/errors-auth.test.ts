@@ -146,12 +146,13 @@ describe("auth", () => {
   });
 
   it("CORS preflight and exposed X-Run-Id", async () => {
-    const res = await fetchWithEnv(on, "/qa/stream", {
-      method: "OPTIONS",
-      headers: { origin: "https://example.com", "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
-    });
+    const preflight = { origin: "https://example.com", "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" };
+    const res = await fetchWithEnv({ ...on, CORS_ORIGINS: "*" }, "/qa/stream", { method: "OPTIONS", headers: preflight });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    // The default (CORS_ORIGINS empty): no other origin is allowed.
+    const closed = await fetchWithEnv(on, "/qa/stream", { method: "OPTIONS", headers: preflight });
+    expect(closed.headers.get("access-control-allow-origin")).toBeNull();
     const limited = await fetchWithEnv({ CORS_ORIGINS: "https://a.example" }, "/api/programs", { headers: { origin: "https://b.example" } });
     expect(limited.headers.get("access-control-allow-origin")).toBeNull();
     const allowed = await fetchWithEnv({ CORS_ORIGINS: "https://a.example" }, "/api/programs", { headers: { origin: "https://a.example" } });

@@ -15,6 +15,7 @@ import { registerProgram, unregisterProgram } from "../../src/programs/registry"
 import app from "../../src/index";
 import type { ServerEnv } from "../../src/server/env";
 import type { RunSummary } from "../../src/server/run-types";
+import { SEQ_GRANT_AHEAD } from "../../src/server/log-batch";
 
 export interface Frame {
   id: string | undefined;
@@ -211,4 +212,15 @@ export async function expectWholeLog(runId: string, before: RunEvent[], after: R
   expect(seqs(union)).toEqual(range(1, union.length));
   expect(union.at(-1)).toMatchObject({ type: "run_end", status: "succeeded" });
   expect(union).toEqual((await replay(runId)).events);
+}
+
+/**
+ * A log the object closed for a dead driver: events 1..n stored in order, then
+ * run_end numbered past the seqs the driver was granted (its client may hold
+ * those), so any client resuming from what it saw still receives it.
+ */
+export function expectClosedByObject(events: RunEvent[]): void {
+  const stored = events.slice(0, -1);
+  expect(stored.map((e) => e.seq)).toEqual(stored.map((_, i) => i + 1));
+  expect(events.at(-1)).toMatchObject({ type: "run_end", seq: stored.length + SEQ_GRANT_AHEAD + 1 });
 }

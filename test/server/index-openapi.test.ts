@@ -40,9 +40,12 @@ describe("program index", () => {
     const m = await metrics();
     expect(m).toMatchObject({ calls: 4, running: 1, succeeded: 2, failed: 1, cancelled: 0, interrupted: 0, cost_usd: null });
     expect(m.error_rate).toBeCloseTo(1 / 3);
-    // Nearest-rank percentiles over the three finished runs' own durations.
-    const durations = runs.slice(1).map((r) => r.duration_ms!).sort((a, b) => a - b);
-    expect(m.latency_ms).toEqual({ p50: durations[1], p95: durations[2] });
+    // Nearest-rank percentiles over the succeeded runs' own durations; the failed run has its own.
+    const durations = [runs[1], runs[3]].map((r) => r.duration_ms!).sort((a, b) => a - b);
+    expect(m.latency_ms).toEqual({ p50: durations[0], p95: durations[1] });
+    expect(m.latency_by_status.succeeded).toEqual({ runs: 2, p50: durations[0], p95: durations[1] });
+    expect(m.latency_by_status.failed).toEqual({ runs: 1, p50: runs[2].duration_ms, p95: runs[2].duration_ms });
+    expect(m.latency_by_status.cancelled).toEqual({ runs: 0, p50: null, p95: null });
     const total = (r: IndexedRun) => Object.values(r.usage).reduce((t, u) => t + u.total_tokens, 0);
     expect(m.tokens.total).toBeGreaterThan(0);
     expect(m.tokens.total).toBe(runs.slice(1).reduce((t, r) => t + total(r), 0));

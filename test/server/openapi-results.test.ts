@@ -25,7 +25,7 @@ describe("OpenAPI response of POST /{program}", () => {
     it(`${name}: a real response has exactly the documented fields, all required`, async () => {
       const doc = (await (await fetchWithEnv(fast, "/openapi.json")).json()) as any;
       const schema = doc.paths[`/${name}`].post.responses["200"].content["application/json"].schema;
-      const res = await fetchWithEnv(fast, `/${name}`, { method: "POST", body: JSON.stringify(inputs) });
+      const res = await fetchWithEnv(fast, `/${name}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(inputs) });
       const body = (await res.json()) as Record<string, unknown>;
       expect(res.status, JSON.stringify(body)).toBe(200);
 

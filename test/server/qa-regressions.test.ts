@@ -3,14 +3,17 @@
 import { describe, expect, it } from "vitest";
 import { context } from "../../src/dspy/context";
 import { LMError } from "../../src/dspy/errors";
+import { ChatAdapter } from "../../src/dspy/adapters/chat";
+import { Signature } from "../../src/dspy/signature";
 import { conversion } from "../../src/programs/demo/knowledge";
+import { demoResponder } from "../../src/programs/demo/responder";
 import { demoLM } from "../../src/programs/lm-config";
 import { fetchWithEnv, get, parseSse, post, readSse } from "./helpers";
 
 const fast = { DEMO_LM_DELAY_MS: "0" };
 
 async function demoRun(program: string, inputs: Record<string, unknown>) {
-  const res = await fetchWithEnv(fast, `/${program}/stream`, { method: "POST", body: JSON.stringify(inputs) });
+  const res = await fetchWithEnv(fast, `/${program}/stream`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(inputs) });
   expect(res.status).toBe(200);
   const events = parseSse(await res.text()).events;
   const end = events.at(-1)!;
@@ -72,10 +75,13 @@ describe("QA regressions", () => {
     expect(thought).toBe("To answer this I should use convert_units: convert a quantity between units of length, mass, volume, time, speed or temperature.");
   });
 
-  it("demo qa: an empty question gets a sentence, not 'about .'", async () => {
-    const res = await fetchWithEnv(fast, "/qa", { method: "POST", body: JSON.stringify({ question: "" }) });
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as { answer: string }).answer).toBe("(demo) A short answer.");
+  it("demo qa: an empty question gets a sentence, not 'about .' (the server now refuses a blank one first)", async () => {
+    const res = await fetchWithEnv(fast, "/qa", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: "" }) });
+    expect(res.status).toBe(400);
+    // The demo LM itself still answers a blank question (a program with an Optional input can send one).
+    const messages = new ChatAdapter().format(new Signature("question -> answer"), [], { question: "" });
+    const text = demoResponder({ url: "x", headers: {}, body: { model: "demo", messages } });
+    expect(text).toBe("[[ ## answer ## ]]\n(demo) A short answer.\n\n[[ ## completed ## ]]");
   });
 
   it("demo agent: 'How many X are in N Y?' is a unit conversion", async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { TRUNCATED_MARKER, type EventDraft, type RunEvent } from "../../src/dspy/events";
 import { EventStamper } from "../../src/server/stamper";
 import { newRunId } from "../../src/server/request";
-import { get, post, range, readSse, replay, seqs, summaryOf } from "./helpers";
+import { expectClosedByObject, get, post, range, readSse, replay, seqs, summaryOf } from "./helpers";
 
 function newRun(mode: "attached" | "durable" | "sync" = "attached") {
   const runId = newRunId();
@@ -140,7 +140,10 @@ describe("run object log", () => {
     await stub.cancel();
     await runInDurableObject(stub, (_o, state) => state.storage.sql.exec("UPDATE run SET cancel_requested_at = ?", Date.now() - 60_000));
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect((await replay(runId)).events.at(-1)).toMatchObject({ seq: 2, type: "run_end", status: "cancelled" });
+    const { events } = await replay(runId);
+    expectClosedByObject(events);
+    expect(events).toHaveLength(2);
+    expect(events.at(-1)).toMatchObject({ type: "run_end", status: "cancelled" });
   });
 
   it("a finished run expires after the retention period", async () => {

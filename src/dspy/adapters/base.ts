@@ -7,7 +7,7 @@
 import { withCallbacksSync, type Callback, type HasCallbacks } from "../callbacks";
 import { context } from "../context";
 import type { FieldStream } from "../streaming/fields";
-import { AdapterParseError } from "../errors";
+import { AdapterParseError, excerpt } from "../errors";
 import type { Message } from "../events";
 import type { LM, LMKwargs } from "../lm";
 import type { Field, Signature } from "../signature";
@@ -190,7 +190,7 @@ export abstract class Adapter implements HasCallbacks {
       throw this.parseError(
         signature,
         completion,
-        `Failed to parse field ${field.name} with value ${shown()} from the LM response. Error message: ${(error as Error).message}`,
+        `Failed to parse field ${field.name} with value ${excerpt(shown(), 1000)} from the LM response. Error message: ${excerpt((error as Error).message, 1000)}`,
         field.name,
       );
     }

@@ -2,8 +2,9 @@
 // `[[ ## completed ## ]]` marker after the outputs, and a parser that splits the
 // answer on those headers. On any failure other than the LM's own, it retries
 // once with JSONAdapter inside the same call, as DSPy does.
+import type { FieldStream } from "../streaming/fields";
 import { currentContext } from "../context";
-import { LMError } from "../errors";
+import { AdapterParseError, LMError } from "../errors";
 import type { LMKwargs } from "../lm";
 import type { Signature } from "../signature";
 import { Adapter, type AdapterLM, type AdapterOptions, type Demo, type Outputs } from "./base";
@@ -40,11 +41,17 @@ export class ChatAdapter extends Adapter {
       return await super.call(lm, lmKwargs, signature, demos, inputs);
     } catch (error) {
       if (error instanceof LMError || !this.useJsonAdapterFallback || currentContext().signal?.aborted) throw error;
-      return new JSONAdapter({ callbacks: this.callbacks }).call(lm, lmKwargs, signature, demos, inputs);
+      try {
+        return await new JSONAdapter({ callbacks: this.callbacks }).call(lm, lmKwargs, signature, demos, inputs);
+      } catch (jsonError) {
+        // Both reasons, as DSPy's chained traceback shows them: ChatAdapter's is often the useful one.
+        if (jsonError instanceof AdapterParseError && error instanceof AdapterParseError) throw jsonError.after(error);
+        throw jsonError;
+      }
     }
   }
 
-  override fieldStream(signature: Signature): ChatFieldStream {
+  override fieldStream(signature: Signature): FieldStream {
     return new ChatFieldStream(signature.outputFields.map((f) => f.name));
   }
 

@@ -1,6 +1,7 @@
 // DSPy's JSONAdapter: inputs in `[[ ## name ## ]]` sections, outputs as one
 // JSON object; asks the provider for structured output when it can
 // (`response_format`), and reads the answer with JSON repair.
+import type { FieldStream } from "../streaming/fields";
 import type { LMKwargs } from "../lm";
 import type { Field, Signature } from "../signature";
 import { pydanticJsonSchema, type JsonSchema } from "../types";
@@ -89,7 +90,7 @@ function outputsHint(signature: Signature): NumberHint {
 export class JSONAdapter extends Adapter {
   readonly name: string = "JSONAdapter";
 
-  override fieldStream(signature: Signature): JsonFieldStream {
+  override fieldStream(signature: Signature): FieldStream {
     return new JsonFieldStream(signature.outputFields.map((f) => f.name));
   }
 

@@ -17,7 +17,7 @@ export interface PromptTool {
 }
 
 export interface ReadPrompt {
-  adapter: "chat" | "json";
+  adapter: "chat" | "json" | "xml";
   inputs: PromptField[];
   outputs: PromptField[];
   instructions: string;
@@ -54,6 +54,16 @@ export function sections(text: string, only?: readonly string[]): Record<string,
     const end = i + 1 < marks.length ? marks[i + 1].index : text.length;
     out[m[1]] ??= text.slice(m.index + m[0].length, end);
   });
+  return out;
+}
+
+/** XMLAdapter's `<name>\nvalue\n</name>` input blocks, for the named fields. */
+function xmlSections(text: string, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const m = new RegExp(`<${name}>\\n([\\s\\S]*?)\\n</${name}>`).exec(text);
+    if (m) out[name] = m[1];
+  }
   return out;
 }
 
@@ -105,13 +115,12 @@ export function readPrompt(messages: { role: string; content: string }[]): ReadP
           .join("\n")
       : "";
   const values: Record<string, string> = {};
-  const found = sections(
-    user.replace(/\n\n(Respond with[\s\S]*)$/, ""),
-    inputs.map((f) => f.name),
-  );
+  const request = user.replace(/\n\n(Respond with[\s\S]*)$/, "");
+  const xml = user.includes("Respond with the corresponding output fields wrapped in XML tags");
+  const found = xml ? xmlSections(request, inputs.map((f) => f.name)) : sections(request, inputs.map((f) => f.name));
   for (const f of inputs) if (f.name in found) values[f.name] = found[f.name].replace(/\n+$/, "");
   return {
-    adapter: system.includes("Outputs will be a JSON object") ? "json" : "chat",
+    adapter: xml ? "xml" : system.includes("Outputs will be a JSON object") ? "json" : "chat",
     inputs,
     outputs,
     instructions,

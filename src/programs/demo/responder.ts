@@ -6,7 +6,7 @@ import type { FakeChatRequest, FakeReply } from "../../dspy/utils/fake-openai";
 import type { TypeSpec } from "../../dspy/types";
 import { nextStep, observations } from "./agent-step";
 import { combineFindings, subQuestions } from "./fan-out";
-import { submitFieldsFrom, writeCode } from "./code-writer";
+import { statisticOf, submitFieldsFrom, writeCode } from "./code-writer";
 import { bestSentence, computed, fact, keywords, sentiment, topic } from "./knowledge";
 import { readPrompt, type PromptField, type ReadPrompt } from "./prompt-reader";
 
@@ -165,7 +165,7 @@ function answer(prompt: ReadPrompt): Record<string, unknown> {
     Object.assign(s.chosen, step);
   }
   if (names.includes("generated_code")) {
-    s.chosen.generated_code = writeCode(s.question, submitFieldsFrom(prompt.instructions), prompt.values.error);
+    s.chosen.generated_code = writeCode(s.question, submitFieldsFrom(prompt.instructions), prompt.values.error, prompt.values);
   }
   for (const field of prompt.outputs) {
     if (!(field.name in s.chosen)) s.chosen[field.name] = valueFor(field.type, field, s);
@@ -173,7 +173,10 @@ function answer(prompt: ReadPrompt): Record<string, unknown> {
   // Reasoning before code: describe the code that follows.
   if ("generated_code" in s.chosen && names.includes("reasoning")) {
     const expr = computed(s.question);
-    s.chosen.reasoning = expr
+    const stat = statisticOf(prompt.values);
+    s.chosen.reasoning = stat
+      ? `I will compute the ${stat.statistic} of ${stat.numbers}${stat.scale !== null && Number(stat.scale) !== 1 ? `, times ${stat.scale},` : ""} in JavaScript and submit the result.`
+      : expr
       ? `I will compute ${expr.expression} in JavaScript and submit the result.`
       : `No arithmetic is needed; the code submits what is known about ${topic(s.question)}.`;
   }
@@ -189,6 +192,12 @@ export function demoResponder(request: FakeChatRequest): FakeReply {
   }
   const values = answer(prompt);
   if (prompt.adapter === "json") return JSON.stringify(values);
+  if (prompt.adapter === "xml") {
+    const escape = (text: string) => text.replaceAll("&", "&amp;").replaceAll("<", "&lt;");
+    return Object.entries(values)
+      .map(([name, value]) => `<${name}>\n${escape(render(value))}\n</${name}>`)
+      .join("\n\n");
+  }
   return (
     Object.entries(values)
       .map(([name, value]) => `[[ ## ${name} ## ]]\n${render(value)}\n\n`)

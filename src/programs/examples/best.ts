@@ -13,5 +13,6 @@ function concise(_inputs: Inputs, prediction: Prediction): number {
 export const best = defineProgram({
   name: "best",
   description: "Try up to three reasoned answers and keep the most concise one (BestOfN over ChainOfThought).",
+  examples: [{ question: "How long is a marathon?" }, { question: "When did humans first land on the Moon?" }],
   module: () => new BestOfN(new ChainOfThought("question -> answer"), { n: 3, rewardFn: concise, threshold: 1 }),
 });

@@ -10,5 +10,6 @@ const signature = new Signature(
 export const classify = defineProgram({
   name: "classify",
   description: "Classify the sentiment of a text (Predict with a Literal output).",
+  examples: [{ text: "I love this phone, the battery is great." }, { text: "The parcel arrived broken and I want a refund." }],
   module: () => new Predict(signature),
 });

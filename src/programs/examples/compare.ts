@@ -27,6 +27,9 @@ class CompareAttempts extends Module {
 export const compare = defineProgram({
   name: "compare",
   description: "Reason three ways, then compare the attempts and answer once more (MultiChainComparison).",
+  examples: [{ question: "What is 6 * 7?" }, { question: "How long is the Nile?" }],
   module: () => new CompareAttempts(),
+  // The root is a small wiring class; the program is about MultiChainComparison (as the README says).
+  kind: "MultiChainComparison",
   signature: new Signature("question -> rationale, answer"),
 });

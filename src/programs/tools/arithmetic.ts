@@ -82,6 +82,8 @@ export function tidy(value: number): number {
 }
 
 const WORDS: [RegExp, string][] = [
+  // "15% of 240" is a percentage, not 15 modulo something.
+  [/(\d+(?:\.\d+)?)\s*(?:%|\s+per\s*cent)\s+of\b/gi, "($1 / 100) *"],
   [/\bplus\b/gi, "+"], [/\bminus\b/gi, "-"], [/\b(times|multiplied by)\b/gi, "*"], [/[×x](?=\s*\d)/g, "*"],
   [/\bdivided by\b/gi, "/"], [/÷/g, "/"], [/\b(to the power of|raised to)\b/gi, "^"], [/\bsquared\b/gi, "^2"],
   [/\bcubed\b/gi, "^3"], [/\bsquare root of\s*(\d+(?:\.\d+)?)/gi, "sqrt($1)"], [/\bsquare root of\b/gi, "sqrt"],

@@ -10,14 +10,15 @@ import type { ServerEnv } from "../env";
 
 export const TOKEN_COOKIE = "dspy_edge_token";
 
+/** What a present but non-Bearer Authorization header counts as: never equal to a token. */
+const WRONG_SCHEME = Symbol("wrong scheme");
+
 const EVENTS_ROUTE = /^\/api\/runs\/[^/]+\/events$/;
 
-function presented(c: Context): string | undefined {
+function presented(c: Context): string | typeof WRONG_SCHEME | undefined {
   const header = c.req.header("authorization");
-  if (header) {
-    const m = /^Bearer\s+(.+)$/i.exec(header.trim());
-    return m ? m[1] : header;
-  }
+  // Only the Bearer scheme (any case) counts; a bare token or another scheme is refused, not guessed at.
+  if (header) return /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header.trim())?.[1] ?? WRONG_SCHEME;
   if (c.req.method !== "GET" || !EVENTS_ROUTE.test(c.req.path)) return undefined;
   return c.req.query("token") ?? getCookie(c, TOKEN_COOKIE);
 }
@@ -38,6 +39,9 @@ export function auth(): MiddlewareHandler<{ Bindings: ServerEnv }> {
     const token = presented(c);
     if (token === undefined) {
       throw new ApiError(401, "unauthorized", "This server requires an API token: send `Authorization: Bearer <token>` (the events stream, for EventSource, also takes `?token=` or the dspy_edge_token cookie).");
+    }
+    if (token === WRONG_SCHEME) {
+      throw new ApiError(401, "unauthorized", "The Authorization header must use the Bearer scheme: `Authorization: Bearer <token>`.");
     }
     if (!safeEqual(token, expected)) throw new ApiError(401, "unauthorized", "The API token is not valid.");
     return next();

@@ -11,7 +11,10 @@ package; pydantic must be installed. DSPy's other dependencies (LM clients,
 optimizers) play no part in formatting or parsing and are stubbed out.
 
 Case conventions: {"$float": 1} in a value stands for the Python float 1.0;
-parse-matrix.json crosses field types with answer texts (ChatAdapter parse);
+parse-matrix.json crosses field types with answer texts (ChatAdapter parse, and
+XMLAdapter parse as "xml_matrix"); xml-parse-cases.json are XMLAdapter parses;
+format cases run through ChatAdapter (plain and ChainOfThought), JSONAdapter
+and XMLAdapter (plain and ChainOfThought);
 "fields" = [[name, "input"|"output", python type, desc or null], ...] builds a
 signature with descriptions; "cot" prepends ChainOfThought's reasoning field.
 """
@@ -72,6 +75,9 @@ def _import_dspy():
 dspy = _import_dspy()
 from dspy.adapters.chat_adapter import ChatAdapter  # noqa: E402
 from dspy.adapters.json_adapter import JSONAdapter  # noqa: E402
+from dspy.adapters.xml_adapter import XMLAdapter  # noqa: E402
+
+ADAPTERS = {"chat": ChatAdapter, "json": JSONAdapter, "xml": XMLAdapter}
 
 
 def python_value(value):
@@ -118,7 +124,7 @@ def run(case):
     result = {}
     try:
         signature = signature_of(case)
-        adapter = JSONAdapter() if case.get("adapter") == "json" else ChatAdapter()
+        adapter = ADAPTERS[case.get("adapter", "chat")]()
         if "completion" in case:
             result["outputs"] = json_value(adapter.parse(signature, case["completion"]))
         else:
@@ -131,10 +137,13 @@ def run(case):
 def main():
     expected = {"dspy_version": dspy.__version__, "format": [], "parse": []}
     for case in json.load(open(os.path.join(HERE, "format-cases.json"))):
-        for kind in ("chat", "chat_cot", "json"):
-            variant = dict(case, cot=kind == "chat_cot", adapter="json" if kind == "json" else "chat")
+        for kind in ("chat", "chat_cot", "json", "xml", "xml_cot"):
+            variant = dict(case, cot=kind.endswith("_cot"), adapter=kind.removesuffix("_cot"))
             expected["format"].append({"id": f"{case['id']}:{kind}", "case": variant, **run(variant)})
     for case in json.load(open(os.path.join(HERE, "parse-cases.json"))):
+        expected["parse"].append({"id": case["id"], "case": case, **run(case)})
+    for case in json.load(open(os.path.join(HERE, "xml-parse-cases.json"))):
+        case = dict(case, adapter="xml")
         expected["parse"].append({"id": case["id"], "case": case, **run(case)})
     matrix = json.load(open(os.path.join(HERE, "parse-matrix.json")))
     expected["matrix"] = []
@@ -143,6 +152,22 @@ def main():
             case = {"signature": f"q -> v: {type_text}", "completion": f"[[ ## v ## ]]\n{text}"}
             result = run(case)
             expected["matrix"].append({"type": type_text, "text": text, **({"value": result["outputs"]["v"]} if "outputs" in result else result)})
+    # The same types and texts inside XMLAdapter's tags.
+    expected["xml_matrix"] = []
+    for type_text in matrix["types"]:
+        for text in matrix["texts"]:
+            case = {"signature": f"q -> v: {type_text}", "completion": f"<v>\n{text}\n</v>", "adapter": "xml"}
+            result = run(case)
+            expected["xml_matrix"].append({"type": type_text, "text": text, **({"value": result["outputs"]["v"]} if "outputs" in result else result)})
+    # XML syntax as ElementTree (expat) reads it, wrapped as XMLAdapter wraps a completion: OK or the error text.
+    import xml.etree.ElementTree as ET
+    expected["xml_syntax"] = []
+    for text in json.load(open(os.path.join(HERE, "xml-syntax-cases.json"))):
+        try:
+            ET.fromstring(f"<dspy_root>{text}</dspy_root>")
+            expected["xml_syntax"].append({"text": text, "error": None})
+        except ET.ParseError as error:
+            expected["xml_syntax"].append({"text": text, "error": str(error)})
     with open(os.path.join(HERE, "expected.json"), "w") as out:
         json.dump(expected, out, ensure_ascii=False, indent=1, allow_nan=False)
         out.write("\n")
