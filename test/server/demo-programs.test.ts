@@ -151,6 +151,11 @@ describe("example programs on the demo LM", () => {
     expect(out.answer).toMatch(/^Mount Everest .*8,849 m.* Of the 2 findings, this one has the largest figure\.$/);
   });
 
+  it("research compares what its branches found", async () => {
+    const out = outputs(await stream("research", { question: "Which has more people, Paris or France?" }));
+    expect(out.answer).toMatch(/^France: Population about 68 million\. Of the 2 findings, this one has the largest figure\.$/);
+  });
+
   it("every registered example has a sample here", () => {
     expect(listPrograms().filter((p) => !p.name.startsWith("t")).map((p) => p.name).sort()).toEqual(Object.keys(SAMPLE).sort());
   });

@@ -99,7 +99,12 @@ function stringFor(field: PromptField, s: Situation): string {
   if (/summary|summar/.test(name)) return `${s.question.split(/(?<=[.!?])\s/)[0].slice(0, 200)}`;
   if (/advice|feedback|hint/.test(name)) return "Be concise and state the final answer plainly.";
   if (/title|topic|subject/.test(name)) return topic(s.question);
-  if (/answer|result|output|response|reply|finding/.test(name) || s.prompt.outputs.length === 1) return f.answer;
+  // A finding names what it is about, so the step combining several can tell them apart.
+  if (name === "finding") {
+    const known = fact(s.question);
+    return known && !f.answer.includes(known.title) ? `${known.title}: ${f.answer}` : f.answer;
+  }
+  if (/answer|result|output|response|reply/.test(name) || s.prompt.outputs.length === 1) return f.answer;
   return `(demo) ${field.name} for: ${s.question.slice(0, 120)}`;
 }
 

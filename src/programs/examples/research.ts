@@ -43,4 +43,8 @@ export const research = defineProgram({
   description: "Split a question into sub-questions, research them in parallel (ChainOfThought × N via Parallel), then combine.",
   module: () => new Research(),
   signature: new Signature("question -> answer"),
+  examples: [
+    { question: "Which is taller, the Eiffel Tower or Mount Everest?" },
+    { question: "Which has more people, Paris or France?" },
+  ],
 });
