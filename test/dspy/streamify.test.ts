@@ -124,6 +124,13 @@ describe("streamify", () => {
     }
   });
 
+  it("runs with the settings in force where it is called, even when consumed elsewhere", async () => {
+    const lm = scripted([chat({ answer: "4" })]);
+    const stream = context({ lm }, () => streamify(new Predict("q -> answer"))({ q: "2+2" }));
+    const items = await collect(stream); // consumed outside the context that holds the LM
+    expect((items.at(-1) as Prediction).outputs).toEqual({ answer: "4" });
+  });
+
   it("a StatusMessageProvider adds module and LM messages", async () => {
     class Chatty extends StatusMessageProvider {
       override moduleStartStatusMessage(instance: unknown) {

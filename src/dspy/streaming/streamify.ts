@@ -6,7 +6,7 @@
 // value, whatever the token boundaries.
 import { namedPredictors } from "../best-of-n";
 import type { Callback } from "../callbacks";
-import { activeCallId, context, currentContext } from "../context";
+import { activeCallId, context, currentContext, type Settings } from "../context";
 import type { CallOptions, Inputs, Module } from "../module";
 import { Predict } from "../predict";
 import type { Prediction } from "../prediction";
@@ -105,7 +105,15 @@ export function streamify(program: Module, options: StreamifyOptions = {}) {
   const provider = options.statusMessageProvider ?? new StatusMessageProvider();
   const includeFinal = options.includeFinalPredictionInOutputStream ?? true;
 
-  return async function* streamed(inputs: Inputs = {}, callOptions?: CallOptions): AsyncGenerator<StreamItem> {
+  /**
+   * Settings (LM, adapter, callbacks, signal) are those in force where `streamed(...)` is called, not
+   * where the iterator is consumed: an async generator's body runs in its consumer's context.
+   */
+  return function streamed(inputs: Inputs = {}, callOptions?: CallOptions): AsyncGenerator<StreamItem> {
+    return run({ ...currentContext() }, inputs, callOptions);
+  };
+
+  async function* run(settings: Settings, inputs: Inputs, callOptions?: CallOptions): AsyncGenerator<StreamItem> {
     const channel = new Channel<StreamItem>();
     const names = new Map(namedPredictors(program).map(([name, p]) => [p as Module, name]));
     const moduleOf = new Map<string, Module>();
@@ -174,7 +182,7 @@ export function streamify(program: Module, options: StreamifyOptions = {}) {
     };
 
     const controller = new AbortController();
-    const outer = currentContext().signal;
+    const outer = settings.signal;
     const onOuterAbort = () => controller.abort(outer!.reason);
     if (outer?.aborted) onOuterAbort();
     outer?.addEventListener("abort", onOuterAbort, { once: true });
@@ -182,7 +190,7 @@ export function streamify(program: Module, options: StreamifyOptions = {}) {
     let failure: { error: unknown } | null = null;
     let result: Prediction | undefined;
     const running = context(
-      { callbacks: [...currentContext().callbacks, hooks], signal: controller.signal },
+      { ...settings, callbacks: [...settings.callbacks, hooks], signal: controller.signal },
       () => program.call(inputs, callOptions),
     ).then(
       (prediction) => {
@@ -209,5 +217,5 @@ export function streamify(program: Module, options: StreamifyOptions = {}) {
         await running;
       }
     }
-  };
+  }
 }
