@@ -62,18 +62,24 @@ function isRecord(value: unknown): value is Inputs {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A signal that aborts when any of `signals` does (AbortSignal.any, spelled out for older runtimes). */
-function anySignal(signals: (AbortSignal | undefined)[]): AbortSignal {
+/**
+ * A signal that aborts when any of `signals` does (AbortSignal.any, spelled out for older runtimes);
+ * `dispose` removes its listeners, so a long run's signal does not collect one per item.
+ */
+function anySignal(signals: (AbortSignal | undefined)[]): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
+  const undo: (() => void)[] = [];
   for (const signal of signals) {
     if (!signal) continue;
     if (signal.aborted) {
       controller.abort(signal.reason);
       break;
     }
-    signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+    const onAbort = () => controller.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    undo.push(() => signal.removeEventListener("abort", onAbort));
   }
-  return controller.signal;
+  return { signal: controller.signal, dispose: () => undo.forEach((u) => u()) };
 }
 
 /** How a failure names its item: the module and the example, as DSPy's log line shows the pair. */
@@ -169,12 +175,14 @@ export class Parallel<R extends boolean = false, T = Prediction> implements Call
       const attempts = started.get(index) ?? [];
       attempts.push({ at: Date.now(), controller });
       started.set(index, attempts);
-      const signal = anySignal([outer, cancelAll.signal, controller.signal]);
+      const { signal, dispose } = anySignal([outer, cancelAll.signal, controller.signal]);
       let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
       try {
         outcome = { ok: true, value: await context({ signal }, () => this.process(pairs[index])) };
       } catch (error) {
         outcome = { ok: false, error };
+      } finally {
+        dispose();
       }
       // An item cut short by our own cancel (or the run's) is neither a result nor a counted failure.
       if (signal.aborted) return;
