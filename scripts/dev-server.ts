@@ -50,6 +50,8 @@ export interface DevServerOptions {
    * fault-injecting server on 127.0.0.1): LM_BASE_URL and a (fake) key.
    */
   lm?: { baseURL: string; apiKey: string; model?: string };
+  /** Serve another copy of the project (the scaffold test serves a temporary one). */
+  cwd?: string;
 }
 
 /**
@@ -60,7 +62,16 @@ export async function startDevServer(vars: Record<string, string> = {}, options:
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const state = mkdtempSync(join(tmpdir(), "dspy-edge-dev-"));
   // Blank secrets: a developer's shell key must not reach the server under test.
-  const env = { ...process.env, OPENAI_API_KEY: "", API_TOKEN: "", WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
+  // No network: no metrics, and the placeholder `request.cf` instead of a download (see scripts/dev.mjs).
+  const env = {
+    ...process.env,
+    OPENAI_API_KEY: "",
+    API_TOKEN: "",
+    WRANGLER_SEND_METRICS: "false",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    CI: "true",
+    NO_COLOR: "1",
+  };
   // Empty key = the demo LM even when a developer's .dev.vars holds a real one.
   const lmVars = options.lm
     ? { OPENAI_API_KEY: options.lm.apiKey, LM_BASE_URL: options.lm.baseURL, ...(options.lm.model ? { LM_MODEL: options.lm.model } : {}) }
@@ -79,7 +90,7 @@ export async function startDevServer(vars: Record<string, string> = {}, options:
       "--log-level", "warn",
       ...Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],
-    { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+    { cwd: options.cwd ?? root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   child.stdout?.on("data", (d) => (output += d));
   child.stderr?.on("data", (d) => (output += d));

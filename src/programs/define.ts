@@ -8,6 +8,7 @@ import { parseSavedState, type SavedState } from "../dspy/saved-state";
 import type { Field, Signature } from "../dspy/signature";
 import { classNameOf } from "../dspy/utils/class-name";
 import { configuredLM, type LMEnv } from "./lm-config";
+import { programNameProblem } from "./names";
 
 export interface ProgramSpec {
   /** URL segment: `POST /{name}`. Lowercase letters, digits, `-` and `_`. */
@@ -64,9 +65,6 @@ export interface Program {
   lm(env: LMEnv): LM;
 }
 
-/** Names the Worker routes itself (or serves as assets), so no program may take them. */
-const RESERVED = new Set(["api", "mcp", "health", "openapi.json", "runs", "index.html", "app.js", "app.css", "favicon.ico", "static", "assets"]);
-
 /** The module's own signature, else its inner predictor's (ChainOfThought), else a wrapped module's (BestOfN, Refine). */
 function signatureOf(module: unknown): Signature | undefined {
   const m = module as { signature?: Signature; predict?: { signature?: Signature }; module?: unknown } | undefined;
@@ -74,9 +72,8 @@ function signatureOf(module: unknown): Signature | undefined {
 }
 
 export function defineProgram(spec: ProgramSpec): Program {
-  if (!/^[a-z][a-z0-9_-]{0,63}$/.test(spec.name) || RESERVED.has(spec.name)) {
-    throw new Error(`Program name "${spec.name}" must match [a-z][a-z0-9_-]* and not be one of ${[...RESERVED].join(", ")}`);
-  }
+  const nameProblem = programNameProblem(spec.name);
+  if (nameProblem) throw new Error(nameProblem);
   const state = spec.state === undefined ? null : parseSavedState(spec.state);
   const loadOptions = { allowUnsafeLmState: spec.allowUnsafeLmState };
   const probe = spec.module();

@@ -1,7 +1,8 @@
-// The one list of programs the server exposes. Examples register on import;
-// tests (same isolate as the Worker) may add programs with scripted LMs.
+// The one list of programs the server exposes. Examples and your programs (./index.ts)
+// register on import; tests (same isolate as the Worker) may add programs with scripted LMs.
 import type { Program } from "./define";
 import { examples } from "./examples";
+import { programs as yours } from "./index";
 
 const programs = new Map<string, Program>();
 
@@ -23,4 +24,4 @@ export function listPrograms(): Program[] {
   return [...programs.values()];
 }
 
-for (const program of examples) registerProgram(program);
+for (const program of [...examples, ...yours]) registerProgram(program);

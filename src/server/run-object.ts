@@ -248,9 +248,8 @@ export class RunObject extends DurableObject<ServerEnv> {
     // Nothing left to send, ever: 204 is the one answer that stops a plain
     // EventSource from reconnecting (it would otherwise retry every few seconds forever).
     if (run.status !== "running" && after >= run.last_seq) return new Response(null, { status: 204 });
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const subscriber: Subscriber = { sse: undefined as unknown as SseWriter, after: 0 };
-    subscriber.sse = new SseWriter(writable, { onGone: () => this.subscribers.delete(subscriber) });
+    subscriber.sse = new SseWriter({ onGone: () => this.subscribers.delete(subscriber) });
     subscriber.sse.send(retryFrame());
     // Replay and registration happen in one synchronous turn: nothing can be
     // stored or shown in between, so the live part continues exactly where replay ended.
@@ -268,7 +267,7 @@ export class RunObject extends DurableObject<ServerEnv> {
     if (replay) subscriber.sse.replay(replay);
     if (run.status === "running") this.subscribers.add(subscriber);
     else subscriber.sse.close();
-    return new Response(readable, { headers: SSE_HEADERS });
+    return new Response(subscriber.sse.readable, { headers: SSE_HEADERS });
   }
 
   override async alarm(): Promise<void> {

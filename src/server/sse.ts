@@ -39,25 +39,40 @@ export const PING_FRAME = ": ping\n\n";
 const encoder = new TextEncoder();
 
 /**
- * Writes SSE text to one client. Writes are fire-and-forget: a run never waits
- * for a slow or vanished client. The first failed write marks the client gone
- * (the practical disconnect signal on Workers) and calls `onGone` once.
+ * Writes SSE text to one client through the Response body it owns
+ * (`readable`). Writes are synchronous enqueues, never awaited: a run never
+ * waits for a slow or vanished client, and a token costs no promise. The
+ * client going away (the body cancelled, or an enqueue refused) marks it gone
+ * and calls `onGone` once.
  */
 export class SseWriter {
-  private writer: WritableStreamDefaultWriter<Uint8Array>;
+  /** The Response body. */
+  readonly readable: ReadableStream<Uint8Array>;
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
   private lastWrite = Date.now();
   private timer: ReturnType<typeof setTimeout> | undefined;
-  /** Bytes written but not yet taken by the reader. */
-  private backlog = 0;
+  /** Replayed bytes: bounded by the log, so they do not count toward the backlog limit. */
+  private replayed = 0;
   private gone = false;
   private closed = false;
 
-  constructor(
-    writable: WritableStream<Uint8Array>,
-    private readonly opts: { keepaliveMs?: number; maxBacklogBytes?: number; onGone?: (reason: unknown) => void } = {},
-  ) {
-    this.writer = writable.getWriter();
+  constructor(private readonly opts: { keepaliveMs?: number; maxBacklogBytes?: number; onGone?: (reason: unknown) => void } = {}) {
+    // highWaterMark 0 with a byte size: desiredSize is minus the bytes queued but not yet taken by the client.
+    this.readable = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.controller = controller;
+        },
+        cancel: (reason) => this.markGone(reason ?? new Error("the client went away")),
+      },
+      { highWaterMark: 0, size: (chunk) => chunk.byteLength },
+    );
     this.armKeepalive(this.keepaliveMs);
+  }
+
+  /** Bytes queued for the client and not yet taken, replay aside. */
+  private get backlog(): number {
+    return Math.max(0, -(this.controller.desiredSize ?? 0) - this.replayed);
   }
 
   private get keepaliveMs(): number {
@@ -86,13 +101,13 @@ export class SseWriter {
 
   private write(text: string, counted: boolean): void {
     const bytes = encoder.encode(text);
-    const size = counted ? bytes.byteLength : 0;
-    this.backlog += size;
+    if (!counted) this.replayed += bytes.byteLength;
     this.lastWrite = Date.now();
-    this.writer.write(bytes).then(
-      () => (this.backlog -= size),
-      (e) => this.markGone(e),
-    );
+    try {
+      this.controller.enqueue(bytes);
+    } catch (e) {
+      this.markGone(e);
+    }
   }
 
   /** Ends the stream after everything queued so far. */
@@ -100,14 +115,24 @@ export class SseWriter {
     if (this.closed) return;
     this.closed = true;
     this.stopKeepalive();
-    if (!this.gone) this.writer.close().catch(() => {});
+    if (!this.gone) {
+      try {
+        this.controller.close();
+      } catch {
+        // already cancelled by the client
+      }
+    }
   }
 
   private markGone(reason: unknown): void {
     if (this.gone) return;
     this.gone = true;
     this.stopKeepalive();
-    this.writer.abort(reason).catch(() => {});
+    try {
+      this.controller.error(reason);
+    } catch {
+      // already closed
+    }
     this.opts.onGone?.(reason);
   }
 

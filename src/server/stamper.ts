@@ -8,6 +8,9 @@ import type { EventDraft, RunEvent } from "../dspy/events";
 import { StreamRedactor, activeSecrets } from "./redact";
 import { redactEvent, truncateEvent } from "./truncate";
 
+/** Deltas shorter than this cannot reach MAX_EVENT_BYTES, whatever their other (short) fields. */
+const SMALL_DELTA_CHARS = 10_000;
+
 export class EventStamper {
   private seq: number;
   private readonly secrets: string[];
@@ -28,13 +31,16 @@ export class EventStamper {
 
   /** One event, stamped as is (no cross-delta holding): for events written on a driver's behalf. */
   stamp(draft: EventDraft, ts = Date.now()): RunEvent {
+    if (draft.type === "lm_delta" && this.secrets.length === 0) return this.stampDelta(draft, ts);
     const event = { ...draft, run_id: this.runId, seq: ++this.seq, ts } as RunEvent;
     return truncateEvent(redactEvent(event, this.secrets));
   }
 
   /** A delta whose text StreamRedactor already redacted: no second pass over the event (the hot path). */
   private stampDelta(draft: Extract<EventDraft, { type: "lm_delta" }>, ts: number): RunEvent {
-    return truncateEvent({ ...draft, run_id: this.runId, seq: ++this.seq, ts } as RunEvent);
+    const event = { ...draft, run_id: this.runId, seq: ++this.seq, ts } as RunEvent;
+    // A delta is a token or a few: far below any limit, so it skips the size check (a serialization per token).
+    return draft.delta.length < SMALL_DELTA_CHARS ? event : truncateEvent(event);
   }
 
   /**

@@ -1,11 +1,12 @@
-// The system Chromium, driven by playwright-core: a fresh profile per launch, no network
+// The system Chromium (see chromium.ts), driven by playwright-core: a fresh profile per launch, no network
 // besides the local wrangler dev.
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { findChromium } from "./chromium";
 
 export async function launch(): Promise<Browser> {
   return chromium.launch({
-    executablePath: "/usr/bin/chromium",
+    executablePath: findChromium(),
     headless: true,
     args: [
       "--headless",

@@ -12,7 +12,7 @@ it("shows the server's 400 field error inline, next to the field", async () => {
   await page.goto(`${baseURL}/?program=reason`);
   // The page now checks what it can itself (a blank question never leaves it), so the
   // server's real 400 for one is played back to the page's request.
-  const real = await fetch(`${baseURL}/reason/stream`, { method: "POST", body: JSON.stringify({ question: 5 }) });
+  const real = await fetch(`${baseURL}/reason/stream`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: 5 }) });
   const text = await real.text();
   await page.route("**/reason/stream", (route) => route.fulfill({ status: real.status, contentType: "application/json", body: text }), { times: 1 });
   await fill(page, "question", "What is 2 + 2?");

@@ -71,7 +71,7 @@ it("switching to another program mid-run and back shows the run still live, ever
 it("a permalink says whether its run is durable", async () => {
   const { page, errors } = ui;
   const durable = (await (
-    await fetch(`${baseURL}/api/runs`, { method: "POST", body: JSON.stringify({ program: "qa", inputs: { question: "What is the capital of France?" } }) })
+    await fetch(`${baseURL}/api/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ program: "qa", inputs: { question: "What is the capital of France?" } }) })
   ).json()) as { run_id: string };
   await page.goto(`${baseURL}/runs/${durable.run_id}`);
   const mode = page.locator("#run [data-role=run-mode]");

@@ -55,7 +55,7 @@ it("shows every problem at once, on its field: an item's index in a list, 1e400 
 it("a server-side list error keeps its index on the field", async () => {
   const { page, errors } = ui;
   // The page would catch this itself; send it as a client that skipped the checks would.
-  const res = await fetch(`${baseURL}/stats`, { method: "POST", body: JSON.stringify({ numbers: [1, "x"], statistic: "sum", scale: 1 }) });
+  const res = await fetch(`${baseURL}/stats`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ numbers: [1, "x"], statistic: "sum", scale: 1 }) });
   const body = (await res.json()) as { error: { message: string; details: unknown } };
   expect(res.status).toBe(400);
   await page.goto(`${baseURL}/?program=stats`);
@@ -79,7 +79,7 @@ it("a blank question is refused in the page and by the server, in the same words
   expect(await errorOf(page, "question").textContent()).toBe("must not be empty or only whitespace (str)");
   expect(await focused(page)).toBe("question");
   expect(posts()).toBe(0);
-  const res = await fetch(`${baseURL}/qa`, { method: "POST", body: JSON.stringify({ question: "   \n  " }) });
+  const res = await fetch(`${baseURL}/qa`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: "   \n  " }) });
   expect(res.status).toBe(400);
   const body = (await res.json()) as { error: { details: { issues: { field: string; message: string }[] } } };
   expect(body.error.details.issues).toEqual([{ field: "question", message: "must not be empty or only whitespace (str)" }]);

@@ -28,7 +28,8 @@ describe("a program loaded from a DSPy saved file", () => {
     expect(lmStart.messages.map((m) => m.role)).toEqual(["system", ...Array(4).fill(["user", "assistant"]).flat(), "user"]);
     expect(lmStart.messages[1].content).toContain("This is an example of the task, though some input or output fields are not supplied.");
     await page.locator("#run li.node[data-kind=lm] > .n-row").click();
-    const contents = await page.locator("#run li.node[data-kind=lm] .d-messages .msg-content").allTextContents();
+    await page.locator('#run .detail-pane [data-detail-tab="prompt"]').click();
+    const contents = await page.locator("#run .detail-pane .d-messages .msg-content").allTextContents();
     expect(contents).toEqual(lmStart.messages.map((m) => m.content));
     expect(errors).toEqual([]);
   });

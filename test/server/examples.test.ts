@@ -17,6 +17,7 @@ const EXPECTED: Record<string, [question: string, answer: RegExp][]> = {
   stats: [["[3,1.5,4,1.5,5]", /^3$/], ["[2,9,4,7]", /^55$/]],
   best: [["How long is a marathon?", /42\.195 km/], ["When did humans first land on the Moon?", /1969/]],
   compare: [["What is 6 * 7?", /^42$/], ["How long is the Nile?", /6,650 km/]],
+  optimized: [["What is the capital of France?", /Paris/], ["How tall is Mount Everest?", /8,849 m/]],
 };
 
 describe("example inputs", () => {
@@ -33,7 +34,7 @@ describe("example inputs", () => {
     it(`${program}: the demo LM answers its examples correctly`, async () => {
       const examples = listPrograms().find((p) => p.name === program)!.examples;
       for (const [i, inputs] of examples.entries()) {
-        const res = await fetchWithEnv(fast, `/${program}/stream`, { method: "POST", body: JSON.stringify(inputs) });
+        const res = await fetchWithEnv(fast, `/${program}/stream`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(inputs) });
         const end = parseSse(await res.text()).events.at(-1) as Extract<RunEvent, { type: "run_end" }>;
         expect(end.status, JSON.stringify(end.error)).toBe("succeeded");
         const field = program === "classify" ? "sentiment" : program === "stats" ? "result" : "answer";

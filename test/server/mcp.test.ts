@@ -118,12 +118,14 @@ describe("POST /mcp in workerd", () => {
     expect((await client.listTools()).tools.length).toBeGreaterThan(0);
   });
 
-  it("refuses a browser page from a foreign origin, allows loopback and listed origins; GET is 405", async () => {
+  it("refuses a browser page from an origin not allowed (loopback pages too, unless listed), allows listed origins; GET is 405", async () => {
     const init = { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) };
     const f = appFetch();
     const foreign = await f("http://test/mcp", { ...init, headers: { ...init.headers, origin: "https://evil.example" } });
     expect(foreign.status).toBe(403);
-    await expect(connect({}, { Origin: "http://localhost:6274" })).resolves.toBeDefined();
+    // Starting a run is starting a run: the API's origin rule holds here too (the inspector's own page must be listed).
+    await expect(connect({}, { Origin: "http://localhost:6274" })).rejects.toThrow(/403|origin_not_allowed/);
+    await expect(connect({ CORS_ORIGINS: "http://localhost:6274" }, { Origin: "http://localhost:6274" })).resolves.toBeDefined();
     await expect(connect({ CORS_ORIGINS: "https://app.example" }, { Origin: "https://app.example" })).resolves.toBeDefined();
     const hostLocked = await appFetch({ MCP_ALLOWED_HOSTS: "mcp.example" })("http://test/mcp", init);
     expect(hostLocked.status).toBe(403);

@@ -6,8 +6,8 @@ import { parseSse, until } from "./helpers";
 
 describe("SSE writer", () => {
   it("sends a `: ping` comment after silence", async () => {
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const sse = new SseWriter(writable, { keepaliveMs: 20 });
+    const sse = new SseWriter({ keepaliveMs: 20 });
+    const readable = sse.readable;
     const frame = "id: 1\nevent: x\ndata: {}\n\n";
     expect(sse.send(frame)).toBe(true);
     const reader = readable.getReader();
@@ -21,11 +21,10 @@ describe("SSE writer", () => {
     expect(parsed.comments.map((c) => c.trim())).toEqual(["ping"]);
   });
 
-  it("treats a failed write as the client leaving: onGone once, later sends refused", async () => {
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  it("treats the body being cancelled as the client leaving: onGone once, later sends refused", async () => {
     let gone = 0;
-    const sse = new SseWriter(writable, { onGone: () => gone++ });
-    await readable.cancel("client left");
+    const sse = new SseWriter({ onGone: () => gone++ });
+    await sse.readable.cancel("client left");
     sse.send("data: 1\n\n");
     await until(() => Promise.resolve(gone), (n) => n > 0, "onGone");
     expect(sse.send("data: 2\n\n")).toBe(false);
@@ -34,9 +33,8 @@ describe("SSE writer", () => {
 
   it("drops a client that stops reading once its backlog passes the limit, and keeps one that reads", async () => {
     const chunk = "x".repeat(1000);
-    const stalled = new TransformStream<Uint8Array, Uint8Array>();
     let gone = 0;
-    const slow = new SseWriter(stalled.writable, { maxBacklogBytes: 10_000, onGone: () => gone++ });
+    const slow = new SseWriter({ maxBacklogBytes: 10_000, onGone: () => gone++ });
     let accepted = 0;
     while (slow.send(chunk)) accepted++;
     // About the limit's worth is queued (one chunk may sit in the readable), then the client is cut.
@@ -44,11 +42,10 @@ describe("SSE writer", () => {
     expect(accepted).toBeLessThanOrEqual(12);
     expect(gone).toBe(1);
     expect(slow.send(chunk)).toBe(false);
-    await expect(stalled.readable.getReader().read()).rejects.toThrow(/too slow/);
+    await expect(slow.readable.getReader().read()).rejects.toThrow(/too slow/);
 
-    const reading = new TransformStream<Uint8Array, Uint8Array>();
-    const fast = new SseWriter(reading.writable, { maxBacklogBytes: 10_000 });
-    const received = new Response(reading.readable).text();
+    const fast = new SseWriter({ maxBacklogBytes: 10_000 });
+    const received = new Response(fast.readable).text();
     for (let i = 0; i < 100; i++) {
       expect(fast.send(chunk), `chunk ${i}`).toBe(true);
       // The reader gets a turn between sends, as a connected client does.
@@ -59,9 +56,8 @@ describe("SSE writer", () => {
   });
 
   it("does not count a joining client's replay toward the limit, only live events behind it", async () => {
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     let gone = 0;
-    const sse = new SseWriter(writable, { maxBacklogBytes: 10_000, onGone: () => gone++ });
+    const sse = new SseWriter({ maxBacklogBytes: 10_000, onGone: () => gone++ });
     sse.replay("r".repeat(50_000));
     expect(sse.send("x".repeat(1000))).toBe(true);
     expect(gone).toBe(0);
@@ -70,6 +66,6 @@ describe("SSE writer", () => {
     expect(live).toBeGreaterThanOrEqual(10);
     expect(live).toBeLessThanOrEqual(12);
     expect(gone).toBe(1);
-    await readable.cancel();
+    await expect(sse.readable.getReader().read()).rejects.toThrow(/too slow/);
   });
 });

@@ -11,4 +11,5 @@ export const optimized = defineProgram({
   description: "ChainOfThought compiled by DSPy's BootstrapFewShot in Python, loaded from its saved JSON (4 demos).",
   module: () => new ChainOfThought("question -> answer"),
   state: fewShot,
+  examples: [{ question: "What is the capital of France?" }, { question: "How tall is Mount Everest?" }],
 });

@@ -49,16 +49,15 @@ function failure(program: Program, runId: string, status: string, error: unknown
 export const invokeRoutes = new Hono<AppEnv>()
   .post("/:program/stream", async (c) => {
     const { program, inputs, runId, stub, ready } = await prepare(c, "attached");
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     // Writes are never awaited: the Response must go out before the first one
     // completes, and a client that left must not stop the run (it keeps appending).
-    const sse = new SseWriter(writable);
+    const sse = new SseWriter();
     sse.send(retryFrame());
     const run = runInWorker({ env: c.env, stub, runId, program, inputs, ready, onFrame: (frame) => sse.send(frame) })
       .catch((e) => console.error(`attached run ${runId} failed outside the program`, e))
       .finally(() => sse.close());
     c.executionCtx.waitUntil(run);
-    return new Response(readable, { headers: { ...SSE_HEADERS, "X-Run-Id": runId } });
+    return new Response(sse.readable, { headers: { ...SSE_HEADERS, "X-Run-Id": runId } });
   })
   .post("/:program", async (c) => {
     const { program, inputs, runId, stub, ready } = await prepare(c, "sync");

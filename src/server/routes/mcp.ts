@@ -21,10 +21,11 @@ function listedOriginHosts(env: ServerEnv): string[] {
 }
 
 /**
- * DNS-rebinding and cross-site protection, as the SDK advises: a browser
- * request (it carries `Origin`) must come from a loopback page or an origin
- * listed in CORS_ORIGINS; with MCP_ALLOWED_HOSTS set, the Host must be one of
- * those names (or loopback).
+ * DNS-rebinding and cross-site protection, as the SDK advises. The app's
+ * origin check (middleware/origins.ts) runs first, so a browser request must
+ * come from this server's own page or an origin listed in CORS_ORIGINS, as for
+ * any route that starts a run; with MCP_ALLOWED_HOSTS set, the Host must also
+ * be one of those names (or loopback).
  */
 function rejectedByOriginOrHost(request: Request, env: ServerEnv): Response | undefined {
   const hosts = (env.MCP_ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim()).filter(Boolean);

@@ -24,12 +24,11 @@ export const playgroundRoutes = new Hono<AppEnv>().post("/", async (c) => {
   // Not awaited: the first append waits for it, the client's first byte does not.
   const ready = stub.init(init);
   ready.catch((e) => console.error(`playground run ${runId}: its object could not be created`, e));
-  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  const sse = new SseWriter(writable);
+  const sse = new SseWriter();
   sse.send(retryFrame());
   const run = runInWorker({ env: c.env, stub, runId, program, inputs, ready, onFrame: (frame) => sse.send(frame) })
     .catch((e) => console.error(`playground run ${runId} failed outside the program`, e))
     .finally(() => sse.close());
   c.executionCtx.waitUntil(run);
-  return new Response(readable, { headers: { ...SSE_HEADERS, "X-Run-Id": runId } });
+  return new Response(sse.readable, { headers: { ...SSE_HEADERS, "X-Run-Id": runId } });
 });
