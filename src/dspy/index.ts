@@ -27,7 +27,7 @@ export { withCallbacks, withCallbacksSync, emitLmDelta } from "./callbacks";
 export type { Callback, CallKind } from "./callbacks";
 export { EventRecorder } from "./recorder";
 export { UsageTracker } from "./usage";
-export { AdapterParseError, LMError, InputValidationError, errorInfo } from "./errors";
+export { AdapterParseError, LMError, InputValidationError, ValueError, errorInfo } from "./errors";
 export { RunEvent, EVENT_TYPES, TRUNCATED_MARKER } from "./events";
 export type { EventDraft, EventType, ErrorInfo, Message, Usage, UsageByModel } from "./events";
 export { fakeOpenAIFetch } from "./utils/fake-openai";
