@@ -121,7 +121,6 @@ export class BestOfN extends Module {
     let best: Prediction | null = null;
     let bestReward = -Infinity;
     let kept: number | null = null;
-    let failsLeft = this.failCount;
     let lastError: unknown = null;
     // For the trace: each attempt's reward (null: it failed), the one kept.
     const rewards: (number | null)[] = [];
@@ -139,7 +138,8 @@ export class BestOfN extends Module {
         if (onMiss && idx < this.n - 1) await asStep(idx + 1, this.n, () => onMiss(pred, reward));
       } catch (error) {
         lastError = error;
-        failsLeft = spendFailure(idx, failsLeft, error, who, rid);
+        // DSPy spends the budget on the instance itself (self.fail_count -= 1), so it shrinks across calls.
+        this.failCount = spendFailure(idx, this.failCount, error, who, rid);
       }
     }
     // DSPy returns None when every attempt failed within the budget; an error says more.

@@ -15,7 +15,8 @@ export interface Callback {
   onModuleEnd?(callId: string, outputs: unknown, error: unknown): void;
   onLmStart?(callId: string, instance: unknown, inputs: Inputs): void;
   onLmEnd?(callId: string, outputs: unknown, error: unknown): void;
-  onLmDelta?(callId: string, delta: string): void;
+  /** `field`: the output field the text belongs to, null outside any; undefined when no adapter tracks fields. */
+  onLmDelta?(callId: string, delta: string, field?: string | null): void;
   onLmRetry?(callId: string, retry: LmRetryInfo): void;
   onAdapterFormatStart?(callId: string, instance: unknown, inputs: Inputs): void;
   onAdapterFormatEnd?(callId: string, outputs: unknown, error: unknown): void;
@@ -137,12 +138,12 @@ export function withCallbacksSync<T>(kind: CallKind, instance: HasCallbacks, inp
 }
 
 /** Token deltas go to the call that is active now: the LM call streaming them. */
-export function emitLmDelta(delta: string, instance?: HasCallbacks): void {
+export function emitLmDelta(delta: string, instance?: HasCallbacks, field?: string | null): void {
   const callId = activeCallId();
   if (callId === null) return;
   for (const cb of activeCallbacks(instance)) {
     const handler = cb.onLmDelta;
-    if (handler) safely(cb, "onLmDelta", () => handler.call(cb, callId, delta));
+    if (handler) safely(cb, "onLmDelta", () => handler.call(cb, callId, delta, field));
   }
 }
 

@@ -4,6 +4,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Adapter } from "./adapters/base";
 import type { Callback } from "./callbacks";
+import type { FieldStream } from "./streaming/fields";
 import type { LM } from "./lm";
 import type { UsageTracker } from "./usage";
 
@@ -19,6 +20,8 @@ export interface Settings {
   usage?: UsageTracker;
   /** The module whose `forward` is running: names sub-module events by attribute path. */
   caller?: { module: object; path: string };
+  /** Set by the adapter around its LM call: splits the completion's deltas by output field. */
+  fieldStream?: () => FieldStream | undefined;
   /** Which step of `parent` the calls started directly under it are (see call-note.ts). */
   step?: { index: number; of: number; parent: string | null };
 }

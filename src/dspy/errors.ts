@@ -12,11 +12,13 @@ export function excerpt(text: string, max = PARSE_ERROR_EXCERPT_CHARS): string {
 }
 
 /**
- * The LM's answer could not be read as the signature's outputs. The message
- * quotes a bounded excerpt of the completion (DSPy quotes all of it; a 1 MB
- * answer would make a 1 MB error), and when ChatAdapter fell back to
- * JSONAdapter it keeps ChatAdapter's reason too (`earlier`), as DSPy's chained
- * traceback does.
+ * The LM's answer could not be read as the signature's outputs. The message is
+ * DSPy's, byte for byte (dspy/utils/exceptions.py): the specific reason first,
+ * then the adapter, the response, the expected fields and, when the parse got
+ * that far, the fields it did find. Two additions: the completion is quoted as
+ * a bounded excerpt (DSPy quotes all of it; a 1 MB answer would make a 1 MB
+ * error), and when ChatAdapter fell back to JSONAdapter, ChatAdapter's reason
+ * follows (`earlier`), where DSPy shows it in the chained traceback.
  */
 export class AdapterParseError extends Error {
   override name = "AdapterParseError";
@@ -25,26 +27,44 @@ export class AdapterParseError extends Error {
     readonly signature: string,
     /** The whole completion (not truncated). */
     readonly completion: string,
-    /** Why it failed, without the completion. */
-    readonly reason: string,
+    /** Why it failed, without the completion ("" when the fields parsed say it: `parsedFields`). */
+    readonly reason: string = "",
     readonly field?: string,
+    /** The output fields the parse did find, when it got that far. */
+    readonly parsedFields?: string[],
     /** The failure this one followed (ChatAdapter's, before falling back to JSONAdapter). */
     readonly earlier?: AdapterParseError,
   ) {
     super(
-      `Adapter ${adapter} failed to parse the LM response.\n\nLM Response: ${excerpt(completion)}\n\n` +
-        `Expected to find output fields in the LM response: [${signature}]\n\n${excerpt(reason)}` +
+      (reason ? `${excerpt(reason)}\n\n` : "") +
+        `Adapter ${adapter} failed to parse the LM response. \n\nLM Response: ${excerpt(completion)} \n\n` +
+        `Expected to find output fields in the LM response: [${signature}] \n\n` +
+        (parsedFields ? `Actual output fields parsed from the LM response: [${parsedFields.join(", ")}] \n\n` : "") +
         (earlier
-          ? `\n\nBefore that, ${earlier.adapter} failed: ${excerpt(earlier.reason, 1000)}\n` +
+          ? `Before that, ${earlier.adapter} failed: ${excerpt(earlier.summary, 1000)}\n` +
             `${earlier.adapter}'s LM Response: ${excerpt(earlier.completion, 1000)}`
           : ""),
     );
   }
 
+  /** The reason in one line: the given one, or which fields were found. */
+  get summary(): string {
+    return this.reason || `Actual output fields parsed from the LM response: [${(this.parsedFields ?? []).join(", ")}]`;
+  }
+
   /** This failure, remembering the one it followed. */
   after(earlier: AdapterParseError): AdapterParseError {
-    return new AdapterParseError(this.adapter, this.signature, this.completion, this.reason, this.field, earlier);
+    return new AdapterParseError(this.adapter, this.signature, this.completion, this.reason, this.field, this.parsedFields, earlier);
   }
+}
+
+/**
+ * A value cannot be converted to its field's type: Python's ValueError, which pydantic's
+ * ValidationError is. ChatAdapter wraps it in an AdapterParseError; JSONAdapter lets it through, as
+ * DSPy's does, and that difference decides whether a ReAct loop ends (ValueError) or fails.
+ */
+export class ValueError extends Error {
+  override name = "ValueError";
 }
 
 /** The LM provider failed (HTTP error, timeout, abort): never retried with another adapter. */

@@ -220,17 +220,40 @@ export class LM {
       key = await requestKey({ ...request, rollout_id: rolloutId ?? null });
       const hit = useCache.get(key);
       if (hit) {
-        if (hit.texts[0]) emitLmDelta(hit.texts[0], this);
+        const deltas = this.deltaEmitter();
+        if (hit.texts[0]) deltas.push(hit.texts[0]);
+        deltas.end();
         return { texts: hit.texts, usage: null, cached: true };
       }
     }
-    const { texts, usage, finishReasons } = await this.requestWithRetries(request);
+    const deltas = this.deltaEmitter();
+    let result: { texts: string[]; usage: Usage | null; finishReasons: string[] };
+    try {
+      result = await this.requestWithRetries(request, deltas.push);
+    } finally {
+      // Text held back (a possible marker) still goes out, so the deltas always add up to what arrived.
+      deltas.end();
+    }
+    const { texts, usage, finishReasons } = result;
     if (usage) currentContext().usage?.add(this.model, usage);
     if (useCache && key) useCache.set(key, { texts, usage });
     return { texts, usage, cached: false, ...(finishReasons.length ? { finishReasons } : {}) };
   }
 
-  private async requestWithRetries(request: LMKwargs): Promise<{ texts: string[]; usage: Usage | null; finishReasons: string[] }> {
+  /** Emits the first choice's deltas, split by output field when the calling adapter tracks fields. */
+  private deltaEmitter(): { push: (text: string) => void; end: () => void } {
+    const fields = currentContext().fieldStream?.();
+    if (!fields) return { push: (text) => emitLmDelta(text, this), end: () => {} };
+    const emit = (pieces: { text: string; field: string | null }[]) => {
+      for (const piece of pieces) emitLmDelta(piece.text, this, piece.field);
+    };
+    return { push: (text) => emit(fields.push(text)), end: () => emit(fields.end()) };
+  }
+
+  private async requestWithRetries(
+    request: LMKwargs,
+    onDelta: (text: string) => void,
+  ): Promise<{ texts: string[]; usage: Usage | null; finishReasons: string[] }> {
     const signal = currentContext().signal;
     const base = this.#options.retryDelayMs ?? 500;
     const cap = this.#options.maxRetryDelayMs ?? 30_000;
@@ -238,7 +261,7 @@ export class LM {
     for (let attempt = 0; ; attempt++) {
       const progress = { streamed: false };
       try {
-        return await this.attempt(request, progress, signal);
+        return await this.attempt(request, progress, onDelta, signal);
       } catch (error) {
         const failure = this.failureOf(error, signal);
         const delay = Math.min(cap, failure.retryAfter ?? base * 2 ** attempt);
@@ -276,7 +299,12 @@ export class LM {
   }
 
   /** One HTTP request; `progress.streamed` turns true once a token was handed out. */
-  private async attempt(request: LMKwargs, progress: { streamed: boolean }, outer?: AbortSignal) {
+  private async attempt(
+    request: LMKwargs,
+    progress: { streamed: boolean },
+    onDelta: (text: string) => void,
+    outer?: AbortSignal,
+  ) {
     const controller = new AbortController();
     const onAbort = () => controller.abort(outer!.reason);
     if (outer?.aborted) onAbort();
@@ -314,7 +342,7 @@ export class LM {
       // With n > 1 the live text follows the first choice; lm_end carries all.
       if (index === 0) {
         progress.streamed = true;
-        emitLmDelta(delta, this);
+        onDelta(delta);
       }
     };
     try {

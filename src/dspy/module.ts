@@ -5,6 +5,7 @@
 import { type Callback, withCallbacks } from "./callbacks";
 import { context, currentContext, throwIfAborted } from "./context";
 import type { LM, LMKwargs } from "./lm";
+import { type ExampleLike, Parallel, type ParallelOptions, type ParallelReturn } from "./parallel";
 import { Prediction } from "./prediction";
 import {
   checkMetadata,
@@ -59,11 +60,15 @@ export abstract class Module {
   callbacks: Callback[] = [];
   /** DSPy's `_compiled`: a compiled sub-module is frozen, so its parent neither saves nor loads its predictors. */
   declare compiled?: boolean;
-  #path?: string;
 
-  /** The dotted path of the latest call (`answer.predict`): module events' `name`. */
+  /**
+   * The dotted path of the call in progress (`answer.predict`): module events' `name`. It lives in the
+   * call's async context, not on the instance, so one instance called from two places at once names
+   * each call by its own caller. Outside a call of this module: its name or class.
+   */
   get path(): string {
-    return this.#path ?? this.name ?? classNameOf(this);
+    const caller = currentContext().caller;
+    return caller?.module === this ? caller.path : (this.name ?? classNameOf(this));
   }
 
   abstract forward(inputs: Inputs, options?: CallOptions): Promise<Prediction>;
@@ -73,15 +78,31 @@ export abstract class Module {
     const caller = currentContext().caller;
     const own = this.name ?? classNameOf(this);
     const path = caller && caller.module !== this ? `${caller.path}.${attributeName(caller.module, this) ?? own}` : own;
-    // Set before withCallbacks: the start hooks (which read it) run synchronously inside it.
-    this.#path = path;
-    return withCallbacks("module", this, inputs, async () => {
-      throwIfAborted();
-      const usage = new UsageTracker(currentContext().usage);
-      const result = await context({ caller: { module: this, path }, usage }, () => this.forward(inputs, options));
-      if (result instanceof Prediction) result.setUsage(usage.byModel);
-      return result;
-    });
+    // The start hooks (which read `path`) already run inside this call's context.
+    return context({ caller: { module: this, path } }, () =>
+      withCallbacks("module", this, inputs, async () => {
+        throwIfAborted();
+        const usage = new UsageTracker(currentContext().usage);
+        const result = await context({ usage }, () => this.forward(inputs, options));
+        if (result instanceof Prediction) result.setUsage(usage.byModel);
+        return result;
+      }),
+    );
+  }
+
+  /**
+   * Runs this module over many examples concurrently, like DSPy's `Module.batch`: a fresh Parallel
+   * over `(this, example.inputs())` pairs (a plain record is its own inputs). `results[i]` is
+   * example i's Prediction, or null when it failed.
+   */
+  batch(examples: readonly (ExampleLike | Inputs)[], options?: ParallelOptions & { returnFailedExamples?: false }): Promise<(Prediction | null)[]>;
+  batch(
+    examples: readonly (ExampleLike | Inputs)[],
+    options: ParallelOptions & { returnFailedExamples: true },
+  ): Promise<[(Prediction | null)[], unknown[], unknown[]]>;
+  batch(examples: readonly (ExampleLike | Inputs)[], options: ParallelOptions = {}): Promise<ParallelReturn> {
+    const pairs = examples.map((e) => [this, typeof (e as ExampleLike).inputs === "function" ? (e as ExampleLike).inputs() : e] as const);
+    return new Parallel<boolean>(options).call(pairs);
   }
 
   /**

@@ -7,6 +7,7 @@ import type { LMKwargs } from "./lm";
 import { type CallOptions, type Inputs, Module } from "./module";
 import { Predict } from "./predict";
 import { Prediction } from "./prediction";
+import { pyStr, pyStrip } from "./adapters/python-text";
 import { ensureSignature, type Field, type Signature } from "./signature";
 
 export interface MultiChainComparisonOptions extends LMKwargs {
@@ -22,7 +23,8 @@ function field(completion: Completion, name: string): unknown {
   return completion instanceof Prediction ? completion.get(name) : completion[name];
 }
 
-const firstLine = (value: unknown) => String(value).trim().split("\n")[0].trim();
+/** str(value).strip().split("\n")[0].strip(): Python's text of the value (1.0, True), first line. */
+const firstLine = (value: unknown) => pyStrip(pyStrip(pyStr(value)).split("\n")[0]);
 
 export class MultiChainComparison extends Module {
   static override readonly className: string = "MultiChainComparison";

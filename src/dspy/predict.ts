@@ -49,6 +49,11 @@ export class Predict extends Module {
     this.config = { ...config };
   }
 
+  /** The inputs the adapter formats: validated against the signature and parsed. */
+  protected checkInputs(inputs: Inputs): Record<string, unknown> {
+    return this.signature.validateInputs(inputs);
+  }
+
   override async forward(inputs: Inputs, options: CallOptions = {}): Promise<Prediction> {
     const contextLM = currentContext().lm;
     const lm = options.lm ?? this.lm ?? (this.savedLm && contextLM ? this.savedLm.bind(contextLM) : contextLM);
@@ -59,11 +64,12 @@ export class Predict extends Module {
     }
     const config: LMKwargs = { ...this.config, ...options.config };
     // Several samples at (near) zero temperature would all be the same: DSPy raises it to 0.7.
-    const temperature = (config.temperature ?? lm.kwargs.temperature) as number | undefined;
-    const n = (config.n ?? lm.kwargs.n ?? 1) as number;
+    // Python's `or`, as DSPy writes it: a temperature of 0 in the call's config falls through to the LM's.
+    const temperature = (config.temperature || lm.kwargs.temperature) as number | undefined;
+    const n = (config.n || lm.kwargs.n || lm.kwargs.num_generations || 1) as number;
     if ((temperature === undefined || temperature <= 0.15) && n > 1) config.temperature = 0.7;
 
-    const values = this.signature.validateInputs(inputs);
+    const values = this.checkInputs(inputs);
     throwIfAborted();
     const adapter = currentContext().adapter ?? new ChatAdapter();
     const completions = await adapter.call(lm, config, this.signature, options.demos ?? this.demos, values);

@@ -28,9 +28,19 @@ function numberRepr(n: number): string {
   return text.replace(/e-(\d)$/, "e-0$1");
 }
 
+/** A value that knows its own Python repr (a PyNumber read from JSON text). */
+interface HasPyRepr {
+  pyRepr(): string;
+}
+
+function hasPyRepr(value: unknown): value is HasPyRepr {
+  return typeof value === "object" && value !== null && typeof (value as Partial<HasPyRepr>).pyRepr === "function";
+}
+
 /** Python's repr of a JSON-like value (dict, list, str, int/float, bool, None). */
 export function pythonRepr(value: unknown): string {
   if (value === null || value === undefined) return "None";
+  if (hasPyRepr(value)) return value.pyRepr();
   if (value === true) return "True";
   if (value === false) return "False";
   if (typeof value === "string") return pythonStringRepr(value);

@@ -7,7 +7,7 @@ import { ChatAdapter } from "./adapters/chat";
 import { asStep } from "./call-note";
 import { ChainOfThought } from "./chain-of-thought";
 import { currentContext } from "./context";
-import { AdapterParseError } from "./errors";
+import { ValueError } from "./errors";
 import { type CallOptions, type Inputs, Module } from "./module";
 import { Predict } from "./predict";
 import { Prediction } from "./prediction";
@@ -111,9 +111,10 @@ export class ReAct extends Module {
         // Iteration idx+1: its react call and its tool call carry the step in their start events.
         pred = await asStep(idx + 1, maxIters, () => this.react.call({ ...args, trajectory: this.formatTrajectory(trajectory) }, sub));
       } catch (error) {
-        // DSPy ends the loop on a ValueError, i.e. the LM picked no valid tool
-        // (or gave unreadable output) even after the JSON fallback.
-        if (error instanceof AdapterParseError) {
+        // DSPy ends the loop on a ValueError only: JSONAdapter's fallback read the answer but a value
+        // did not fit (a tool not in the list, args that are no object). An answer neither adapter
+        // could read (AdapterParseError), an LM failure or anything else escapes and fails ReAct.
+        if (error instanceof ValueError) {
           console.warn(`ReAct: ending the trajectory: agent failed to select a valid tool: ${error.message}`);
           break;
         }

@@ -119,9 +119,15 @@ export class EventRecorder implements Callback {
     });
   }
 
-  onLmDelta(callId: string, delta: string): void {
+  onLmDelta(callId: string, delta: string, field?: string | null): void {
     const call = this.open.get(callId);
-    this.send("lm_delta", { call_id: callId, parent_id: call?.parent_id ?? null, name: call?.name ?? "unknown", delta });
+    this.send("lm_delta", {
+      call_id: callId,
+      parent_id: call?.parent_id ?? null,
+      name: call?.name ?? "unknown",
+      delta,
+      ...(field !== undefined ? { field } : {}),
+    });
   }
 
   onLmRetry(callId: string, retry: LmRetryInfo): void {

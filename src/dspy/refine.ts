@@ -5,14 +5,15 @@
 import type { Adapter } from "./adapters/base";
 import { ChatAdapter } from "./adapters/chat";
 import { describeFields } from "./adapters/format-value";
-import { dedent, pyJsonDumps } from "./adapters/python-text";
+import { dedent, NO_HINT, pyFloatRepr, pyJsonDumps, type NumberHint } from "./adapters/python-text";
 import { attemptBaseLM, BestOfN, namedPredictors, runAttempt, type BestOfNOptions } from "./best-of-n";
 import type { Callback } from "./callbacks";
 import { currentContext } from "./context";
 import type { CallOptions, Inputs, Module } from "./module";
 import { Predict } from "./predict";
 import type { Prediction } from "./prediction";
-import { Signature } from "./signature";
+import { type Field, Signature } from "./signature";
+import { numberHint } from "./types";
 
 export const OfferFeedback = new Signature(
   {
@@ -68,13 +69,21 @@ export function inspectModules(predictors: [string, Predict][]): string {
   return out.map((o) => o.replace(/^\n+|\n+$/g, "")).join("\n");
 }
 
-/** Records each Predict call of one attempt (DSPy's trace: predictor, inputs, outputs). */
+/**
+ * Records each Predict call of one attempt (DSPy's trace: predictor, inputs, outputs). In DSPy the
+ * hint adapter writes `hint_` into the very inputs dict the trace holds, so a hinted attempt's trace
+ * shows it; `hintFor` reproduces that.
+ */
 class PredictTrace implements Callback {
   readonly steps: { predictor: Predict; inputs: Inputs; outputs: Record<string, unknown> }[] = [];
   private readonly open = new Map<string, { predictor: Predict; inputs: Inputs }>();
 
+  constructor(private readonly hintFor?: (predictor: Predict) => string) {}
+
   onModuleStart(callId: string, instance: unknown, inputs: Inputs): void {
-    if (instance instanceof Predict) this.open.set(callId, { predictor: instance, inputs });
+    if (!(instance instanceof Predict)) return;
+    const hinted = this.hintFor ? { ...inputs, hint_: this.hintFor(instance) } : inputs;
+    this.open.set(callId, { predictor: instance, inputs: hinted });
   }
 
   onModuleEnd(callId: string, outputs: unknown, error: unknown): void {
@@ -88,22 +97,49 @@ class PredictTrace implements Callback {
 function withHints(base: Adapter, advice: Record<string, unknown>, names: Map<Signature, string>): Adapter {
   // Inherits from the real adapter, so events still name it (ChatAdapter) and its fallback still applies.
   const wrapper: Adapter = Object.create(base);
-  wrapper.call = (lm, lmKwargs, signature, demos, inputs) => {
-    const name = names.get(signature);
-    const hint = name !== undefined && advice[name] !== undefined ? String(advice[name]) : "N/A";
-    return base.call(lm, lmKwargs, signature.append("hint_", HINT_FIELD), demos, { ...inputs, hint_: hint });
-  };
+  wrapper.call = (lm, lmKwargs, signature, demos, inputs) =>
+    base.call(lm, lmKwargs, signature.append("hint_", HINT_FIELD), demos, { ...inputs, hint_: hintOf(advice, names.get(signature)) });
   return wrapper;
 }
 
-const indented = (value: unknown) => pyJsonDumps(value, { indent: 2 });
+/** The advice for one predictor (by name), "N/A" when there is none. */
+function hintOf(advice: Record<string, unknown>, name: string | undefined): string {
+  return name !== undefined && advice[name] !== undefined ? String(advice[name]) : "N/A";
+}
+
+/** Numbers in a record of these fields print as their types say (a list[float] input's 1 as 1.0). */
+function recordHint(fields: readonly Field[]): NumberHint {
+  const byName = new Map(fields.map((f) => [f.name, numberHint(f.type)]));
+  return { isFloat: false, item: () => NO_HINT, entry: (key) => byName.get(key) ?? NO_HINT };
+}
+
+/** orjson's float text (what DSPy dumps these with): Python's repr but `1e-7`, `1e20` for exponents. */
+function orjsonFloat(n: number): string {
+  return pyFloatRepr(n).replace(/e([+-])0*(\d)/, (_, sign: string, digit: string) => `e${sign === "-" ? "-" : ""}${digit}`);
+}
+
+/**
+ * DSPy hands OfferFeedback every non-string input as text: `orjson.dumps(value, OPT_INDENT_2)`. So the
+ * float fields get "1.0" and the list[str] `module_names` a two-space-indented JSON array. Our JSON
+ * dump is json.dumps(indent=2)'s, which orjson's equals for these values.
+ */
+const indented = (value: unknown, hint: NumberHint = NO_HINT) => pyJsonDumps(value, { indent: 2, hint });
+
+/** The OfferFeedback predictor: DSPy passes it pre-rendered text for typed fields, so none is re-validated. */
+class FeedbackPredict extends Predict {
+  static override readonly className: string = "Predict";
+
+  protected override checkInputs(inputs: Inputs): Record<string, unknown> {
+    return { ...inputs };
+  }
+}
 
 export class Refine extends BestOfN {
   static override readonly className: string = "Refine";
   /** DSPy makes the feedback Predict inside forward: it is no part of a saved Refine. */
   static override readonly savedNames: Readonly<Record<string, string | null>> = { feedback: null };
   /** Writes the advice after a miss (events: `<path>.feedback`). */
-  readonly feedback = new Predict(OfferFeedback);
+  readonly feedback: Predict = new FeedbackPredict(OfferFeedback);
   private readonly moduleCode: string;
   private readonly rewardCode: string;
 
@@ -124,28 +160,39 @@ export class Refine extends BestOfN {
     let trace = new PredictTrace();
 
     const attempt = (rid: number) => {
-      trace = new PredictTrace();
+      const given = advice;
+      trace = new PredictTrace(given ? (p) => hintOf(given, signatureNames.get(p.signature)) : undefined);
       return runAttempt(this.module, inputs, lm, rid, {
         callbacks: [...currentContext().callbacks, trace],
         adapter: advice ? withHints(baseAdapter, advice, signatureNames) : undefined,
       });
     };
+    const own = (this.module as { signature?: unknown }).signature;
+    const inputsHint = own instanceof Signature ? recordHint(own.inputFields) : NO_HINT;
+    const outputsHint = recordHint(this.module.resultFields());
     const learn = async (outputs: Prediction, reward: number) => {
       const trajectory = trace.steps.map((s) => ({
         module_name: predictorNames.get(s.predictor) ?? s.predictor.path,
         inputs: s.inputs,
         outputs: s.outputs,
       }));
+      const stepHints = trace.steps.map((s) => ({
+        isFloat: false,
+        item: () => NO_HINT,
+        entry: (key: string) =>
+          key === "inputs" ? recordHint(s.predictor.signature.inputFields) : key === "outputs" ? recordHint(s.predictor.signature.outputFields) : NO_HINT,
+      }));
+      const trajectoryHint: NumberHint = { isFloat: false, item: (i) => stepHints[i] ?? NO_HINT, entry: () => NO_HINT };
       const feedback = await this.feedback.call({
         program_code: this.moduleCode,
         modules_defn: inspectModules(predictors),
-        program_inputs: indented(inputs),
-        program_trajectory: indented(trajectory),
-        program_outputs: indented(outputs.outputs),
+        program_inputs: indented(inputs, inputsHint),
+        program_trajectory: indented(trajectory, trajectoryHint),
+        program_outputs: indented(outputs.outputs, outputsHint),
         reward_code: this.rewardCode,
-        target_threshold: this.threshold,
-        reward_value: reward,
-        module_names: predictors.map(([name]) => name),
+        target_threshold: this.threshold === undefined || this.threshold === null ? "null" : orjsonFloat(this.threshold),
+        reward_value: orjsonFloat(reward),
+        module_names: indented(predictors.map(([name]) => name)),
       });
       advice = (feedback.get("advice") ?? {}) as Record<string, unknown>;
     };

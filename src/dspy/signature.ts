@@ -271,9 +271,15 @@ export class Signature {
     return new Signature(this.fields, `${this.instructions}\n\n${instructions}`);
   }
 
-  /** Inserts among the inputs or outputs (by `field.kind`); negative indexes count from the end, -1 appends. */
+  /**
+   * Inserts among the inputs or outputs (by `field.kind`); negative indexes count from the end, -1 appends.
+   * A name the signature already has does not throw, as in DSPy, whose insert rebuilds the fields as a
+   * Python dict from `inputs + outputs`: the name keeps the position of its *first* occurrence and takes
+   * the field of its *last*. So `prepend` of an existing output moves it first but keeps its old
+   * declaration (ChainOfThought over a signature that declares `reasoning`), `append` replaces the
+   * declaration in place, and a name moving across sides takes the new side.
+   */
   insert(index: number, name: string, field: FieldInit): Signature {
-    if (this.field(name)) throw new SignatureError(`cannot insert \`${name}\`: the signature already has that field`);
     const made = makeField(name, field);
     const inputs = [...this.inputFields];
     const outputs = [...this.outputFields];
@@ -284,7 +290,10 @@ export class Signature {
         `Invalid index to insert: ${index}, index must be in the range of [${list.length - 1}, ${list.length}] for ${made.kind} fields, but received: ${index}.`,
       );
     list.splice(at, 0, made);
-    return new Signature([...inputs, ...outputs], this.instructions);
+    // A Map keeps a key where it was first set and the value last set: Python's dict.
+    const merged = new Map<string, Field>();
+    for (const f of [...inputs, ...outputs]) merged.set(f.name, f);
+    return new Signature([...merged.values()], this.instructions);
   }
 
   prepend(name: string, field: FieldInit): Signature {

@@ -5,12 +5,18 @@
 // tool_start/tool_end in the run's events.
 import type { z } from "zod";
 import { withCallbacks, type Callback } from "./callbacks";
+import { ValueError } from "./errors";
 import { pythonRepr } from "./python-repr";
 import { isZodObject, normalizeArgs, schemaViolation, type ArgSchemas, type ToolArgsDeclaration } from "./tool-args";
 
 /** Bad arguments from the caller (usually the LM); DSPy raises ValueError with the same texts. */
-export class ToolArgsError extends Error {
-  override name = "ToolArgsError";
+/**
+ * Args the tool does not take, or of the wrong type. DSPy raises a ValueError for these, and the
+ * name is what ReAct's observation shows the LM ("ValueError: Arg x is not in the tool's args."),
+ * so it carries DSPy's.
+ */
+export class ToolArgsError extends ValueError {
+  override name = "ValueError";
 }
 
 /** What the function receives: the zod output type when args are zod, else a plain record. */

@@ -15,6 +15,8 @@ export class EventStamper {
   private seq: number;
   private readonly secrets: string[];
   private readonly stream: StreamRedactor;
+  /** Each streaming call's latest delta `field` (lm_delta.field), so held text keeps the field it was written in. */
+  private readonly fields = new Map<string, string | null | undefined>();
 
   constructor(
     readonly runId: string,
@@ -48,16 +50,25 @@ export class EventStamper {
    */
   stampAll(draft: EventDraft, ts = Date.now()): RunEvent[] {
     if (!this.stream.active) return [this.stamp(draft, ts)];
-    if (draft.type === "lm_delta") {
-      // The shown text may carry a few held characters of the previous delta; it keeps this delta's other fields.
-      const delta = this.stream.push(draft.call_id, draft.delta);
-      return delta ? [this.stampDelta({ ...draft, delta }, ts)] : [];
-    }
     const out: RunEvent[] = [];
+    /** The held tail of a call as its own delta, labelled with the field it was written in. */
     const release = (call: { call_id: string; parent_id: string | null; name: string }) => {
       const tail = this.stream.flush(call.call_id);
-      if (tail) out.push(this.stampDelta({ type: "lm_delta", call_id: call.call_id, parent_id: call.parent_id, name: call.name, delta: tail }, ts));
+      const field = this.fields.get(call.call_id);
+      this.fields.delete(call.call_id);
+      const labelled = field === undefined ? {} : { field };
+      if (tail) out.push(this.stampDelta({ type: "lm_delta", call_id: call.call_id, parent_id: call.parent_id, name: call.name, delta: tail, ...labelled }, ts));
     };
+    if (draft.type === "lm_delta") {
+      // Held text never moves into another output field: when the field changes (at a marker, which no
+      // secret spans) the previous field's tail goes out first, under that field.
+      if (this.fields.has(draft.call_id) && this.fields.get(draft.call_id) !== draft.field) release(draft);
+      this.fields.set(draft.call_id, draft.field);
+      // The shown text may carry a few held characters of the previous delta; it keeps this delta's other fields.
+      const delta = this.stream.push(draft.call_id, draft.delta);
+      if (delta) out.push(this.stampDelta({ ...draft, delta }, ts));
+      return out;
+    }
     if (draft.type === "lm_end") release(draft);
     if (draft.type === "run_end") for (const callId of this.stream.pendingCalls()) release({ call_id: callId, parent_id: null, name: "unknown" });
     out.push(this.stamp(draft, ts));

@@ -7,7 +7,7 @@ import { JSONAdapter, responseFormat, structuredOutputSchema } from "../../src/d
 import type { AdapterLM } from "../../src/dspy/adapters/base";
 import type { Callback } from "../../src/dspy/callbacks";
 import { context } from "../../src/dspy/context";
-import { AdapterParseError, LMError } from "../../src/dspy/errors";
+import { AdapterParseError, LMError, ValueError } from "../../src/dspy/errors";
 import type { Message } from "../../src/dspy/events";
 import { LM } from "../../src/dspy/lm";
 import { Signature } from "../../src/dspy/signature";
@@ -99,11 +99,24 @@ describe("Adapter.call", () => {
     await expect(new ChatAdapter().call(failing.lm, {}, qa, [], { question: "q" })).rejects.toBe(lmError);
     expect(failing.calls).toHaveLength(1);
 
-    const twice = scriptedLM([["nonsense"], ["still nonsense"], ["never asked"]]);
+    // A model without JSON-schema support: ChatAdapter, then one JSONAdapter call, and that failure is final.
+    const twice = scriptedLM([["nonsense"], ["still nonsense"], ["never asked"]], false);
     await expect(new ChatAdapter().call(twice.lm, {}, qa, [], { question: "q" })).rejects.toThrow(
       "Adapter JSONAdapter failed to parse the LM response.",
     );
     expect(twice.calls).toHaveLength(2);
+    expect(twice.calls[1].kwargs.response_format).toBeUndefined();
+
+    // With JSON-schema support, DSPy's JSONAdapter retries a failed structured-output call once in JSON mode.
+    const thrice = scriptedLM([["nonsense"], ["still nonsense"], ["nonsense in JSON mode"], ["never asked"]]);
+    await expect(new ChatAdapter().call(thrice.lm, {}, qa, [], { question: "q" })).rejects.toThrow(
+      "LM Response: nonsense in JSON mode",
+    );
+    expect(thrice.calls.map((c) => (c.kwargs.response_format as { type?: string } | undefined)?.type)).toEqual([
+      undefined,
+      "json_schema",
+      "json_object",
+    ]);
 
     const noFallback = scriptedLM([["nonsense"], ["never asked"]]);
     await expect(
@@ -113,13 +126,16 @@ describe("Adapter.call", () => {
   });
 
   it("an empty completion fails before parsing (no parse event)", async () => {
-    const { lm } = scriptedLM([[""], [""]]);
+    const { lm } = scriptedLM([[""], [""], [""]]);
     const { cb, log } = recorder();
     const error = await context({ callbacks: [cb] }, () => new ChatAdapter().call(lm, {}, qa, [], { question: "q" })).catch((e) => e);
     expect(error).toBeInstanceOf(AdapterParseError);
     expect(error.message).toContain("The LM returned an empty or null response.");
     expect(log.filter((l) => l.includes("parse"))).toEqual([]);
-    expect(log).toEqual(["start:format:ChatAdapter", "end:format", "start:format:JSONAdapter", "end:format"]);
+    // ChatAdapter, JSONAdapter (structured output), JSONAdapter again in JSON mode.
+    expect(log).toEqual([
+      "start:format:ChatAdapter", "end:format", "start:format:JSONAdapter", "end:format", "start:format:JSONAdapter", "end:format",
+    ]);
   });
 
   it("instance callbacks run after the context's", async () => {
@@ -214,8 +230,13 @@ describe("parse errors name the field", () => {
     })();
     expect(error).toBeInstanceOf(AdapterParseError);
     expect(error!.field).toBe("answer");
-    expect(error!.message).toContain("Expected to find output fields in the LM response: [reasoning, answer]");
-    expect(error!.message).toContain("Actual output fields parsed from the LM response: [reasoning]. Missing output field: `answer`.");
+    // DSPy's AdapterParseError text exactly (dspy/utils/exceptions.py), trailing spaces included.
+    expect(error!.message).toBe(
+      "Adapter ChatAdapter failed to parse the LM response. \n\n" +
+        "LM Response: [[ ## reasoning ## ]]\nthinking\n\n[[ ## completed ## ]] \n\n" +
+        "Expected to find output fields in the LM response: [reasoning, answer] \n\n" +
+        "Actual output fields parsed from the LM response: [reasoning] \n\n",
+    );
   });
 
   it("unconvertible value", () => {
@@ -233,7 +254,11 @@ describe("parse errors name the field", () => {
 
   it("JSONAdapter: not an object, and a bad value", () => {
     expect(() => new JSONAdapter().parse(qa, "no json here")).toThrow("LM response cannot be serialized to a JSON object.");
-    expect(() => new JSONAdapter().parse(qa, '{"answer": "many"}')).toThrow(/Failed to parse field answer with value "many"/);
+    // As DSPy's JSONAdapter: the conversion error itself (a ValueError), not an AdapterParseError.
+    const bad = () => new JSONAdapter().parse(qa, '{"answer": "many"}');
+    expect(bad).toThrow(ValueError);
+    expect(bad).not.toThrow(AdapterParseError);
+    expect(bad).toThrow("Input should be a valid integer, unable to parse string as an integer [input_value='many']");
   });
 
   it("Literal mismatch lists the allowed values", () => {

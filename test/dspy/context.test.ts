@@ -120,6 +120,50 @@ describe("context", () => {
     ]);
   });
 
+  it("names one instance called concurrently from two parents by each call's own parent", async () => {
+    // One shared Step held by two parents under different attribute names, called at the same time.
+    const shared = new Step();
+    const seenPaths: string[] = [];
+    class Holder extends Module {
+      static override readonly className = "Holder";
+      constructor(
+        readonly attr: string,
+        readonly delay: number,
+      ) {
+        super();
+        (this as any)[attr] = shared;
+      }
+      override async forward(inputs: Inputs) {
+        const child = (this as any)[this.attr] as Step;
+        await new Promise((r) => setTimeout(r, this.delay));
+        const out = await child.call(inputs);
+        return new Prediction({ text: out.text });
+      }
+    }
+    const spy = { onLmEnd: () => seenPaths.push(shared.path) };
+    const left = new Holder("left", 5);
+    left.name = "L";
+    const right = new Holder("right", 0);
+    right.name = "R";
+    const { events, recorder } = recordEvents();
+    await context({ lm: echoLM("m", 2), callbacks: [recorder, spy] }, () =>
+      Promise.all([left.call({ text: "l" }), right.call({ text: "r" })]),
+    );
+    expectWellNested(events);
+    const byId = new Map(ofType(events, "module_start").map((e) => [e.call_id, e]));
+    const children = ofType(events, "module_start").filter((e) => e.module === "Step");
+    expect(children.map((e) => [e.name, byId.get(e.parent_id!)!.name]).sort()).toEqual([
+      ["L.left", "L"],
+      ["R.right", "R"],
+    ]);
+    // Each end event carries its own call's name, even though the calls overlapped.
+    const ends = ofType(events, "module_end").filter((e) => children.some((c) => c.call_id === e.call_id));
+    expect(ends.map((e) => e.name).sort()).toEqual(["L.left", "R.right"]);
+    // `path` read inside each call (an LM end hook, after the other call began) is that call's path; outside any call, the class name.
+    expect(seenPaths.sort()).toEqual(["L.left", "R.right"]);
+    expect(shared.path).toBe("Step");
+  });
+
   it("scopes usage per module call and sums it for the root", async () => {
     const program = new Pipeline();
     const { recorder } = recordEvents();

@@ -54,6 +54,13 @@ describe("Predict", () => {
     expect(fetch.requests[1].body).toMatchObject({ n: 2, temperature: 0.5 });
   });
 
+  it("reads temperature and n with Python's `or`, as predict.py does", async () => {
+    // config temperature 0 is falsy: DSPy looks at the LM's 0.5 instead, sees > 0.15, and leaves the call's 0.
+    const { run, fetch } = setup(() => [chatAnswer({ answer: "a" }), chatAnswer({ answer: "b" })], { temperature: 0.5 });
+    await run(() => new Predict("question -> answer", { n: 2, temperature: 0 }).call({ question: "q" }));
+    expect(fetch.requests[0].body).toMatchObject({ n: 2, temperature: 0 });
+  });
+
   it("sends demos before the question", async () => {
     const { run, fetch, events } = setup(() => chatAnswer({ answer: "Rome" }));
     const predict = new Predict("question -> answer");

@@ -145,10 +145,11 @@ describe("Signature is immutable", () => {
     expect(withContext.delete("nope").toString()).toBe(withContext.toString());
   });
 
-  it("rejects bad inserts", () => {
+  it("rejects a bad index; an existing name is merged as DSPy's dict does (oracle: test/dspy/semantics-oracle.test.ts)", () => {
     expect(() => base.insert(5, "x", { kind: "output" })).toThrow("Invalid index to insert: 5");
-    expect(() => base.append("answer", { kind: "output" })).toThrow(/already has that field/);
-    expect(() => base.append("question", { kind: "output" })).toThrow(/already has that field/);
+    // append keeps the position and takes the new declaration; a name moving sides takes the new side.
+    expect(base.append("answer", { kind: "output", desc: "new" }).outputFields.map((f) => [f.name, f.typeName])).toEqual([["answer", "str"]]);
+    expect(base.append("question", { kind: "output" }).toString()).toBe(" -> question, answer");
   });
 
   it("withInstructions / appendInstructions", () => {

@@ -36,6 +36,7 @@ const SAMPLE: Record<string, Record<string, unknown>> = {
   best: { question: "How tall is Mount Everest?" },
   compare: { question: "What is 6 * 7?" },
   optimized: { question: "How many legs does a spider have?" },
+  research: { question: "Which is taller, the Eiffel Tower or Mount Everest?" },
 };
 
 describe("example programs on the demo LM", () => {
@@ -112,6 +113,47 @@ describe("example programs on the demo LM", () => {
       expect(Array.isArray(parsed.keywords)).toBe(true);
       expect(["spam", "ham"]).toContain(parsed.label);
     }
+  });
+
+  it("research fans out: the sub-questions run concurrently under the program's call, then one combine", async () => {
+    const events = await stream("research", SAMPLE.research);
+    const starts = events.filter((e): e is Extract<RunEvent, { type: "module_start" }> => e.type === "module_start");
+    const root = starts[0];
+    expect([root.name, root.module]).toEqual(["research", "Research"]);
+    const branches = starts.filter((s) => s.name === "research.research");
+    expect(branches.map((b) => b.inputs)).toEqual([
+      { sub_question: "What is the height of Eiffel Tower?" },
+      { sub_question: "What is the height of Mount Everest?" },
+    ]);
+    // Both branches hang off the root call (not off each other), and they overlap in time: the second
+    // started before the first ended.
+    expect(branches.every((b) => b.parent_id === root.call_id)).toBe(true);
+    const firstEnd = events.findIndex((e) => e.type === "module_end" && e.call_id === branches[0].call_id);
+    expect(events.indexOf(branches[1])).toBeLessThan(firstEnd);
+    const out = outputs(events);
+    // Over the wire each delta names its output field: the combine call's `answer` deltas spell the answer,
+    // and every branch's `finding` deltas spell that branch's finding.
+    const deltas = events.filter((e): e is Extract<RunEvent, { type: "lm_delta" }> => e.type === "lm_delta");
+    const lmStarts = events.filter((e): e is Extract<RunEvent, { type: "lm_start" }> => e.type === "lm_start");
+    const lastLm = lmStarts.at(-1)!;
+    const spelled = (callId: string, field: string) =>
+      deltas.filter((d) => d.call_id === callId && d.field === field).map((d) => d.delta).join("");
+    expect(spelled(lastLm.call_id, "answer")).toBe(out.answer);
+    const branchEnds = events.filter(
+      (e): e is Extract<RunEvent, { type: "module_end" }> => e.type === "module_end" && e.name === "research.research.predict",
+    );
+    const branchLms = lmStarts.filter((e) => branchEnds.some((b) => b.call_id === e.parent_id));
+    expect(branchLms).toHaveLength(2);
+    for (const lm of branchLms) {
+      const end = branchEnds.find((b) => b.call_id === lm.parent_id)!;
+      expect(spelled(lm.call_id, "finding")).toBe(end.outputs!.finding);
+    }
+    expect(out.answer).toMatch(/^Mount Everest .*8,849 m.* Of the 2 findings, this one has the largest figure\.$/);
+  });
+
+  it("research compares what its branches found", async () => {
+    const out = outputs(await stream("research", { question: "Which has more people, Paris or France?" }));
+    expect(out.answer).toMatch(/^France: Population about 68 million\. Of the 2 findings, this one has the largest figure\.$/);
   });
 
   it("every registered example has a sample here", () => {

@@ -16,7 +16,9 @@ import { chat, get, heldReply, post, readSse, replay, scriptedPrograms, seqs, su
 const script = scriptedPrograms();
 const cot = () => new ChainOfThought("question -> answer");
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(" ");
-const LONG = chat({ reasoning: words(60), answer: words(30) });
+// Over 100 deltas: each word is one, while a field marker's tokens arrive as one delta (lm_delta.field holds a
+// possible marker back until it is decided).
+const LONG = chat({ reasoning: words(80), answer: words(40) });
 const stubOf = (runId: string) => env.RUNS.get(env.RUNS.idFromName(runId));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

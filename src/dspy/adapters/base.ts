@@ -5,6 +5,8 @@
 // objective, demo ordering; subclasses supply the structure block, the output
 // reminder, demo answers and the parser.
 import { withCallbacksSync, type Callback, type HasCallbacks } from "../callbacks";
+import { context } from "../context";
+import type { FieldStream } from "../streaming/fields";
 import { AdapterParseError, excerpt } from "../errors";
 import type { Message } from "../events";
 import type { LM, LMKwargs } from "../lm";
@@ -70,7 +72,7 @@ export abstract class Adapter implements HasCallbacks {
   ): Promise<Outputs[]> {
     const kwargs = this.requestKwargs(lm, { ...lmKwargs }, signature);
     const messages = this.format(signature, demos, inputs);
-    const { texts } = await lm.call(messages, kwargs);
+    const { texts } = await context({ fieldStream: () => this.fieldStream(signature) }, () => lm.call(messages, kwargs));
     return texts.map((text) => {
       // As DSPy: an empty choice fails before parsing, so no parse event fires for it.
       if (!text) throw this.parseError(signature, String(text ?? ""), "The LM returned an empty or null response.");
@@ -78,14 +80,29 @@ export abstract class Adapter implements HasCallbacks {
     });
   }
 
+  /**
+   * Splits a streamed completion by output field, the way this adapter's parser reads it (lm_delta.field).
+   * An adapter without one streams deltas with no `field`. ChatAdapter, JSONAdapter and XMLAdapter
+   * (`new XmlFieldStream(names)` from streaming/xml-fields.ts) have theirs.
+   */
+  fieldStream(_signature: Signature): FieldStream | undefined {
+    return undefined;
+  }
+
   /** Adjusts the LM request for this adapter (JSONAdapter adds response_format). */
   protected requestKwargs(_lm: AdapterLM, kwargs: LMKwargs, _signature: Signature): LMKwargs {
     return kwargs;
   }
 
-  protected parseError(signature: Signature, completion: string, message: string, field?: string): AdapterParseError {
+  protected parseError(
+    signature: Signature,
+    completion: string,
+    message?: string,
+    field?: string,
+    parsed?: string[],
+  ): AdapterParseError {
     const expected = signature.outputFields.map((f) => f.name).join(", ");
-    return new AdapterParseError(this.name, expected, completion, message, field);
+    return new AdapterParseError(this.name, expected, completion, message, field, parsed);
   }
 
   // ------------------------------------------------------------ message layout
@@ -189,18 +206,10 @@ export abstract class Adapter implements HasCallbacks {
     return out;
   }
 
-  /** Throws unless every output field is present, naming the missing ones. */
+  /** Throws unless every output field is present; the error lists what was parsed (as DSPy's does). */
   protected requireAll(signature: Signature, fields: Outputs, completion: string): Outputs {
     const missing = signature.outputFields.filter((f) => !(f.name in fields)).map((f) => f.name);
-    if (missing.length > 0) {
-      throw this.parseError(
-        signature,
-        completion,
-        `Actual output fields parsed from the LM response: [${Object.keys(fields).join(", ")}]. ` +
-          `Missing output field${missing.length > 1 ? "s" : ""}: ${missing.map((m) => `\`${m}\``).join(", ")}.`,
-        missing[0],
-      );
-    }
+    if (missing.length > 0) throw this.parseError(signature, completion, undefined, missing[0], Object.keys(fields));
     return fields;
   }
 }

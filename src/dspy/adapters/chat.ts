@@ -2,6 +2,7 @@
 // `[[ ## completed ## ]]` marker after the outputs, and a parser that splits the
 // answer on those headers. On any failure other than the LM's own, it retries
 // once with JSONAdapter inside the same call, as DSPy does.
+import type { FieldStream } from "../streaming/fields";
 import { currentContext } from "../context";
 import { AdapterParseError, LMError } from "../errors";
 import type { LMKwargs } from "../lm";
@@ -10,6 +11,7 @@ import { Adapter, type AdapterLM, type AdapterOptions, type Demo, type Outputs }
 import { outputTypeInfo, translateFieldType } from "./format-value";
 import { JSONAdapter } from "./json";
 import { pySplitLines, pyStrip } from "./python-text";
+import { ChatFieldStream } from "../streaming/chat-fields";
 
 /** DSPy's field_header_pattern, `\w` as Python reads it (Unicode letters, digits, underscore). */
 const FIELD_HEADER = /^\[\[ ## ([\p{L}\p{N}_]+) ## \]\]/u;
@@ -47,6 +49,10 @@ export class ChatAdapter extends Adapter {
         throw jsonError;
       }
     }
+  }
+
+  override fieldStream(signature: Signature): FieldStream {
+    return new ChatFieldStream(signature.outputFields.map((f) => f.name));
   }
 
   /** Without native function calling, tool-call request parameters are dropped (as DSPy). */

@@ -4,6 +4,7 @@
 // quotes, unquoted keys, trailing commas, comments, Python's True/None, a cut-off
 // end). Like json_repair.loads it returns "" when the text holds no object or
 // array, so callers can tell "nothing found" apart from a value.
+import { PyNumber } from "./python-text";
 
 function sameShape(a: unknown, b: unknown): boolean {
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
@@ -16,9 +17,17 @@ const QUOTES = `"'“”`;
 const CLOSING_QUOTE: Record<string, string> = { '"': '"', "'": "'", "“": "”", "”": "”" };
 const JSON_ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", b: "\b", f: "\f", "/": "/", "\\": "\\", '"': '"', "'": "'" };
 
+/** How numbers come back: JS numbers, or PyNumbers that keep Python's int/float distinction. */
+export interface RepairOptions {
+  pythonNumbers?: boolean;
+}
+
 class RepairParser {
   private i = 0;
-  constructor(private readonly s: string) {}
+  constructor(
+    private readonly s: string,
+    private readonly options: RepairOptions = {},
+  ) {}
 
   parse(): unknown {
     const found: unknown[] = [];
@@ -162,7 +171,7 @@ class RepairParser {
     while (this.i < this.s.length && !stops.includes(this.s[this.i])) this.i++;
     const text = this.s.slice(start, this.i).trim();
     const number = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(?=$|\s*(\/\/|\/\*|#))/.exec(text);
-    if (number) return Number(number[0]);
+    if (number) return this.options.pythonNumbers ? PyNumber.fromJsonText(number[0]) : Number(number[0]);
     const lower = text.toLowerCase();
     if (lower === "true") return true;
     if (lower === "false") return false;
@@ -172,12 +181,23 @@ class RepairParser {
   }
 }
 
+/** JSON.parse's reviver context (source text of primitives), where the engine has it. */
+type ReviverContext = { source?: string } | undefined;
+
 /** json_repair.loads: the JSON value in `text`, repaired; "" when there is none. */
-export function repairJson(text: string): unknown {
+export function repairJson(text: string, options: RepairOptions = {}): unknown {
   try {
-    return JSON.parse(text);
+    if (!options.pythonNumbers) return JSON.parse(text);
+    let sourceless = false;
+    const value = JSON.parse(text, function (this: unknown, _key: string, v: unknown, context?: ReviverContext) {
+      if (typeof v !== "number") return v;
+      if (context?.source === undefined) sourceless = true;
+      return context?.source === undefined ? v : PyNumber.fromJsonText(context.source);
+    } as (key: string, value: unknown) => unknown);
+    // An engine without source text access: the repair parser reads the numbers itself.
+    return sourceless ? new RepairParser(text, options).parse() : value;
   } catch {
-    return new RepairParser(text).parse();
+    return new RepairParser(text, options).parse();
   }
 }
 

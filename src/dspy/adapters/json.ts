@@ -1,14 +1,19 @@
 // DSPy's JSONAdapter: inputs in `[[ ## name ## ]]` sections, outputs as one
 // JSON object; asks the provider for structured output when it can
 // (`response_format`), and reads the answer with JSON repair.
+import type { FieldStream } from "../streaming/fields";
 import type { LMKwargs } from "../lm";
 import type { Field, Signature } from "../signature";
 import { pydanticJsonSchema, type JsonSchema } from "../types";
-import { Adapter, type AdapterLM, type Outputs } from "./base";
+import { currentContext } from "../context";
+import { LMError } from "../errors";
+import { Adapter, type AdapterLM, type Demo, type Outputs } from "./base";
 import { outputTypeInfo, toJsonable, translateFieldType } from "./format-value";
 import { firstBalancedObject, repairJson } from "./json-repair";
-import { pyJsonDumps, pyStrip, type NumberHint } from "./python-text";
+import { plainNumbers, pyJsonDumps, pyStrip, PyNumber, type NumberHint } from "./python-text";
+import { parseValue } from "./parse-value";
 import { numberHint } from "../types";
+import { JsonFieldStream } from "../streaming/json-fields";
 
 /** pydantic's default field title: str.title() with underscores as spaces ("next_tool_args" → "Next Tool Args"). */
 function pydanticTitle(name: string): string {
@@ -85,10 +90,33 @@ function outputsHint(signature: Signature): NumberHint {
 export class JSONAdapter extends Adapter {
   readonly name: string = "JSONAdapter";
 
-  protected override requestKwargs(lm: AdapterLM, kwargs: LMKwargs, signature: Signature): LMKwargs {
+  override fieldStream(signature: Signature): FieldStream {
+    return new JsonFieldStream(signature.outputFields.map((f) => f.name));
+  }
+
+  /**
+   * DSPy's JSONAdapter call: with a model that takes a JSON schema it asks for structured output, and
+   * when that attempt fails for any reason but the LM's (a parse or a value error included) it asks
+   * once more in plain JSON mode (`json_object`). Open-ended dict outputs go to JSON mode directly.
+   */
+  override async call(
+    lm: AdapterLM,
+    lmKwargs: LMKwargs,
+    signature: Signature,
+    demos: readonly Demo[],
+    inputs: Record<string, unknown>,
+  ): Promise<Outputs[]> {
     const format = responseFormat(lm, signature);
-    if (format) kwargs.response_format = format;
-    return kwargs;
+    if (!format) return super.call(lm, lmKwargs, signature, demos, inputs);
+    const withFormat = (response_format: Record<string, unknown>) => ({ ...lmKwargs, response_format });
+    if (format.type !== "json_schema") return super.call(lm, withFormat(format), signature, demos, inputs);
+    try {
+      return await super.call(lm, withFormat(format), signature, demos, inputs);
+    } catch (error) {
+      if (error instanceof LMError || currentContext().signal?.aborted) throw error;
+      console.warn("JSONAdapter: failed to use structured output format, falling back to JSON mode.");
+      return super.call(lm, withFormat({ type: "json_object" }), signature, demos, inputs);
+    }
   }
 
   formatFieldStructure(signature: Signature): string {
@@ -116,13 +144,14 @@ export class JSONAdapter extends Adapter {
   }
 
   protected parseCompletion(signature: Signature, completion: string): Outputs {
+    // Numbers keep Python's int/float distinction: a str field given `1.0` reads "1.0", as in DSPy.
     let text = completion;
-    let fields = repairJson(text);
+    let fields = repairJson(text, { pythonNumbers: true });
     if (!isObject(fields)) {
       const candidate = firstBalancedObject(text);
       if (candidate !== null) {
         text = candidate;
-        fields = repairJson(text);
+        fields = repairJson(text, { pythonNumbers: true });
       }
     }
     if (!isObject(fields)) throw this.parseError(signature, text, "LM response cannot be serialized to a JSON object.");
@@ -130,12 +159,14 @@ export class JSONAdapter extends Adapter {
     for (const field of signature.outputFields) {
       if (!(field.name in fields)) continue;
       const value = fields[field.name];
-      out[field.name] = this.parseField(signature, text, field, value, () => pyJsonDumps(value));
+      // Unlike ChatAdapter, DSPy's JSONAdapter does not wrap a conversion failure in AdapterParseError:
+      // the ValueError escapes as it is (and ends a ReAct loop instead of failing it).
+      out[field.name] = parseValue(field.type.kind === "str" ? value : plainNumbers(value), field.type);
     }
     return this.requireAll(signature, this.withDefaults(signature, out), text);
   }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof PyNumber);
 }

@@ -3,13 +3,15 @@
 // quotes or `Literal[...]`; everything else is read as JSON (repaired), then as
 // a Python literal, then validated leniently the way pydantic's lax mode does
 // ("4" → 4, "True" → true, 4.0 → 4, "yes" → true for bools).
+import { ValueError } from "../errors";
 import { allowsNone, typeName, type LiteralValue, type TypeSpec } from "../types";
 import { pythonRepr } from "../python-repr";
 import { repairJson } from "./json-repair";
 import { literalEval } from "./python-literal";
 import { pyStr, pyStrip } from "./python-text";
 
-export class ValueConversionError extends Error {
+/** A value the LM wrote does not fit its field's type (pydantic's ValidationError, Literal's ValueError). */
+export class ValueConversionError extends ValueError {
   override name = "ValueConversionError";
 }
 

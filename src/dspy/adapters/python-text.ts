@@ -61,9 +61,41 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A JSON number as Python's json.loads reads it: an int with its exact digits (any size) or a float.
+ * A JS number loses that difference (`1.0` and `1` are the same), which str() of the value shows:
+ * DSPy turns a JSON `1.0` given for a str field into "1.0" and `1e20` into "1e+20".
+ */
+export class PyNumber {
+  private constructor(
+    readonly value: number,
+    readonly isFloat: boolean,
+    private readonly digits: string,
+  ) {}
+
+  /** From JSON number text: a `.` or an exponent makes a float, as in Python. */
+  static fromJsonText(text: string): PyNumber {
+    const isFloat = /[.eE]/.test(text);
+    return new PyNumber(Number(text), isFloat, isFloat ? "" : BigInt(text).toString());
+  }
+
+  pyRepr(): string {
+    return this.isFloat ? pyFloatRepr(this.value) : this.digits;
+  }
+}
+
+/** The same value with every PyNumber back to a plain JS number (for typed fields other than str). */
+export function plainNumbers(value: unknown): unknown {
+  if (value instanceof PyNumber) return value.value;
+  if (Array.isArray(value)) return value.map(plainNumbers);
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainNumbers(v)]));
+  return value;
+}
+
 /** str(value) as Python prints it: strings as is, True/False/None, containers as repr. */
 export function pyStr(value: unknown, hint: NumberHint = NO_HINT): string {
   if (typeof value === "string") return value;
+  if (value instanceof PyNumber) return value.pyRepr();
   if (typeof value === "number") return pyNumber(value, hint.isFloat);
   return pythonRepr(value);
 }

@@ -2,6 +2,7 @@
 // `<name>\nvalue\n</name>` tags, list and dict outputs as nested XML
 // (`<tags><item>a</item></tags>`), no completion marker. It is a ChatAdapter,
 // so a completion it cannot read is retried once with JSONAdapter, as in DSPy.
+import type { FieldStream } from "../streaming/fields";
 import type { Field, Signature } from "../signature";
 import { numberHint, pydanticJsonSchema, type JsonSchema, type TypeSpec } from "../types";
 import { has, type Outputs } from "./base";
@@ -10,6 +11,7 @@ import { formatFieldValue, toJsonable, translateFieldType } from "./format-value
 import { coerceValue, parseValue, ValueConversionError } from "./parse-value";
 import { NO_HINT, pyStr, pyStrip, type NumberHint } from "./python-text";
 import { parseXml, type XmlElement, xmlToString } from "./xml-tree";
+import { XmlFieldStream } from "../streaming/xml-fields";
 
 const IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 
@@ -142,6 +144,11 @@ function parseOrValidate(value: unknown, type: TypeSpec): unknown {
 
 export class XMLAdapter extends ChatAdapter {
   override readonly name: string = "XMLAdapter";
+
+  /** lm_delta.field for `<f>…</f>`: top-level tags open fields, as the parser reads them. */
+  override fieldStream(signature: Signature): FieldStream {
+    return new XmlFieldStream(signature.outputFields.map((f) => f.name));
+  }
 
   /** `format_field_with_value`: `<name>\nvalue\n</name>` blocks; nested XML for list/dict output values. */
   formatXmlFields(entries: [Field, unknown][]): string {

@@ -174,6 +174,8 @@ export function fakeOpenAIFetch(respond: FakeResponder, options: FakeOpenAIOptio
     const stream = new ReadableStream<Uint8Array>({
       async start(controller) {
         const onAbort = () => controller.error(signal!.reason);
+        // A client that gave up before the body started never gets an abort event: error the stream now.
+        if (signal?.aborted) return onAbort();
         signal?.addEventListener("abort", onAbort, { once: true });
         try {
           for (const frame of frames) {

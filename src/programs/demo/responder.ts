@@ -5,6 +5,7 @@
 import type { FakeChatRequest, FakeReply } from "../../dspy/utils/fake-openai";
 import type { TypeSpec } from "../../dspy/types";
 import { nextStep, observations } from "./agent-step";
+import { combineFindings, subQuestions } from "./fan-out";
 import { statisticOf, submitFieldsFrom, writeCode } from "./code-writer";
 import { bestSentence, computed, fact, keywords, sentiment, topic } from "./knowledge";
 import { readPrompt, type PromptField, type ReadPrompt } from "./prompt-reader";
@@ -28,6 +29,16 @@ interface Findings {
 /** What the inputs let us actually work out: a number, a fact, tool results. */
 function findings(prompt: ReadPrompt, question: string): Findings {
   const v = prompt.values;
+  if ("findings" in v) {
+    let list: unknown;
+    try {
+      list = JSON.parse(v.findings);
+    } catch {
+      list = [v.findings];
+    }
+    const answer = combineFindings(question, Array.isArray(list) ? list.map(String) : [String(list)]);
+    return { answer, number: null, steps: [`I combined what the sub-questions found.`] };
+  }
   if ("code_output" in v) {
     let out: unknown = v.code_output;
     try {
@@ -88,6 +99,11 @@ function stringFor(field: PromptField, s: Situation): string {
   if (/summary|summar/.test(name)) return `${s.question.split(/(?<=[.!?])\s/)[0].slice(0, 200)}`;
   if (/advice|feedback|hint/.test(name)) return "Be concise and state the final answer plainly.";
   if (/title|topic|subject/.test(name)) return topic(s.question);
+  // A finding names what it is about, so the step combining several can tell them apart.
+  if (name === "finding") {
+    const known = fact(s.question);
+    return known && !f.answer.includes(known.title) ? `${known.title}: ${f.answer}` : f.answer;
+  }
   if (/answer|result|output|response|reply/.test(name) || s.prompt.outputs.length === 1) return f.answer;
   return `(demo) ${field.name} for: ${s.question.slice(0, 120)}`;
 }
@@ -122,6 +138,7 @@ function valueFor(type: TypeSpec, field: PromptField, s: Situation): unknown {
     }
     case "list": {
       const items = type.items ?? { kind: "str" };
+      if (/questions/.test(field.name) && (items.kind === "str" || items.kind === "any")) return subQuestions(s.question);
       if (items.kind === "str" || items.kind === "any") return keywords(s.question);
       return [1, 2, 3].map(() => valueFor(items, field, s));
     }

@@ -8,6 +8,7 @@ import { math } from "./math";
 import { optimized } from "./optimized";
 import { qa } from "./qa";
 import { reason } from "./reason";
+import { research } from "./research";
 import { stats } from "./stats";
 
-export const examples: Program[] = [qa, reason, classify, agent, math, stats, best, compare, optimized];
+export const examples: Program[] = [qa, reason, classify, agent, math, stats, best, compare, optimized, research];

@@ -80,13 +80,14 @@ describe("BestOfN", () => {
   });
 
   it("survives failed attempts within the budget, and raises when all fail", async () => {
-    const { events, run } = setup(["not the format", "{}", answer("Brussels")]);
+    // Attempt 1 fails in all three formats (ChatAdapter, structured JSON, JSON mode); attempt 2 answers.
+    const { events, run } = setup(["not the format", "{}", "{}", answer("Brussels")]);
     const best = new BestOfN(new ChainOfThought("question -> answer"), { n: 3, rewardFn: oneWord, threshold: 1 });
     expect((await run(best)).get("answer")).toBe("Brussels");
     const attempts = ofType(events, "module_end").filter((e) => e.name === "BestOfN.module");
     expect(attempts.map((e) => e.error?.type ?? null)).toEqual(["AdapterParseError", null]);
 
-    const failing = setup(Array(6).fill("not the format"));
+    const failing = setup(Array(9).fill("not the format"));
     await expect(
       failing.run(new BestOfN(new ChainOfThought("question -> answer"), { n: 3, rewardFn: oneWord, threshold: 1 })),
     ).rejects.toThrow(/failed to parse/);
@@ -129,7 +130,8 @@ describe("Refine", () => {
     expect(adviseUser).toContain('"module_name": "predict"');
     expect(adviseUser).toContain('[[ ## program_outputs ## ]]\n{\n  "reasoning": "Thinking.",\n  "answer": "It is Brussels."\n}');
     expect(adviseUser).toContain("[[ ## modules_defn ## ]]\n" + "-".repeat(80) + "\nModule predict\n\tInput Fields:\n\t\t1. `question` (str):");
-    expect(adviseUser).toContain("[[ ## target_threshold ## ]]\n1.0\n\n[[ ## reward_value ## ]]\n0.0\n\n[[ ## module_names ## ]]\n[\"predict\"]");
+    // As DSPy: every non-string input is orjson text (indent 2), so the list shows indented.
+    expect(adviseUser).toContain('[[ ## target_threshold ## ]]\n1.0\n\n[[ ## reward_value ## ]]\n0.0\n\n[[ ## module_names ## ]]\n[\n  "predict"\n]');
     expect(second[0].content).toContain("`hint_` (str): A hint to the module from an earlier run");
     expect(second.at(-1)!.content).toContain("[[ ## hint_ ## ]]\nAnswer with the city name only.\n\n");
     // Events show the hinted request too, under the same adapter name.

@@ -101,12 +101,12 @@ describe("ReAct loop rules", () => {
       extract,
     ]);
     const trajectory = result.get("trajectory") as Record<string, unknown>;
-    expect(trajectory.observation_0).toBe("Execution error in search_wiki: \nToolArgsError: Arg topic is not in the tool's args.");
+    expect(trajectory.observation_0).toBe("Execution error in search_wiki: \nValueError: Arg topic is not in the tool's args.");
     expect(trajectory.observation_1).toBe(
-      "Execution error in search_wiki: \nToolArgsError: Arg limit is invalid: '2' is not of type 'integer'",
+      "Execution error in search_wiki: \nValueError: Arg limit is invalid: '2' is not of type 'integer'",
     );
     expect(userMessage(prompts[1])).toContain(
-      "[[ ## observation_0 ## ]]\nExecution error in search_wiki: \nToolArgsError: Arg topic is not in the tool's args.\n\n",
+      "[[ ## observation_0 ## ]]\nExecution error in search_wiki: \nValueError: Arg topic is not in the tool's args.\n\n",
     );
     expect(ofType(events, "tool_end").map((e) => e.error?.message ?? null)).toEqual([
       "Arg topic is not in the tool's args.",
@@ -140,8 +140,9 @@ describe("ReAct loop rules", () => {
     expect(prompts).toHaveLength(3);
     expect(userMessage(prompts[2])).toContain("[[ ## trajectory ## ]]\n\n\nRespond with");
     expect(ofType(events, "tool_start")).toHaveLength(0);
+    // The JSON fallback's Literal check raised (a ValueError, as in DSPy): that is what ends the loop.
     const reactEnd = ofType(events, "module_end").find((e) => e.name === "ReAct.react")!;
-    expect(reactEnd.error?.type).toBe("AdapterParseError");
+    expect(reactEnd.error?.type).toBe("ValueConversionError");
     expect(reactEnd.error?.message).toContain("fly_to_the_moon");
     expect(ofType(events, "adapter_format_start").map((e) => e.adapter)).toEqual(["ChatAdapter", "JSONAdapter", "ChatAdapter"]);
     expect(result.toJSON()).toEqual({ trajectory: {}, ...extract });
