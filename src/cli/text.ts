@@ -1,6 +1,8 @@
 // Terminal text: lines built from styled pieces so they can be cut to the terminal's width before the
 // colour codes go in (a line that wraps would break the live redraw's line count).
 
+import { preview } from "../ui/format";
+
 export type Style = "dim" | "bold" | "red" | "green" | "yellow" | "cyan" | "magenta" | "blue";
 export type Piece = string | [string, Style];
 export type Line = Piece[];
@@ -53,17 +55,7 @@ export function duration(ms: number | null): string {
 
 /** A value on one line: strings as they are, the rest as JSON; cut at `max` characters. */
 export function oneLine(value: unknown, max = 120): string {
-  let text: string;
-  if (typeof value === "string") text = value;
-  else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
-  }
-  text = text.replace(/\s+/g, " ").trim();
-  return text.length > max ? text.slice(0, max - 1) + "…" : text;
+  return preview(value, max);
 }
 
 /** `{"expression": "2+2"}` → `expression="2+2"`: tool arguments as a call reads. */

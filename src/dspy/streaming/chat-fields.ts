@@ -4,7 +4,7 @@
 // only their first section (the parser keeps the first); `[[ ## completed ## ]]`,
 // unknown names and the preamble are null. A line start that could still grow
 // into a header is held back until it does or cannot.
-import { type FieldPiece, type FieldStream, PieceList, StrippedValue } from "./fields";
+import { BufferedFieldStream } from "./fields";
 
 const HEADER = /^[^\S\n]*\[\[ ## ([\p{L}\p{N}_]+) ## \]\]/u;
 const OPENING = "[[ ## ";
@@ -19,30 +19,15 @@ function couldBeHeader(line: string): boolean {
   return NAME_THEN_CLOSING.test(rest.slice(OPENING.length));
 }
 
-export class ChatFieldStream implements FieldStream {
-  private readonly out = new PieceList();
-  private readonly value = new StrippedValue(this.out);
+export class ChatFieldStream extends BufferedFieldStream {
   private readonly seen = new Set<string>();
-  private buffer = "";
   private atLineStart = true;
 
-  constructor(private readonly outputFields: readonly string[]) {}
-
-  push(text: string): FieldPiece[] {
-    this.buffer += text;
-    this.drain(false);
-    return this.out.take();
+  constructor(private readonly outputFields: readonly string[]) {
+    super();
   }
 
-  end(): FieldPiece[] {
-    this.drain(true);
-    this.value.text(this.buffer);
-    this.buffer = "";
-    this.value.close();
-    return this.out.take();
-  }
-
-  private drain(final: boolean): void {
+  protected drain(final: boolean): void {
     while (this.buffer) {
       if (this.atLineStart) {
         const header = HEADER.exec(this.buffer);

@@ -89,3 +89,31 @@ export class StrippedValue {
     this.field = null;
   }
 }
+
+/**
+ * A field stream over a text buffer: each chunk is appended and `drain`
+ * consumes what it can decide, leaving what may still grow into a marker; at
+ * the end, whatever is left is value text.
+ */
+export abstract class BufferedFieldStream implements FieldStream {
+  protected readonly out = new PieceList();
+  protected readonly value = new StrippedValue(this.out);
+  protected buffer = "";
+
+  push(text: string): FieldPiece[] {
+    this.buffer += text;
+    this.drain(false);
+    return this.out.take();
+  }
+
+  end(): FieldPiece[] {
+    this.drain(true);
+    this.value.text(this.buffer);
+    this.buffer = "";
+    this.value.close();
+    return this.out.take();
+  }
+
+  /** Consumes the buffer as far as it can be decided (all of it when `final`). */
+  protected abstract drain(final: boolean): void;
+}

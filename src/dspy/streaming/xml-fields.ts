@@ -5,38 +5,23 @@
 // whitespace around values and text between elements are null. A `<` is held
 // back until its tag is complete (or cannot be a tag), so a tag split across
 // deltas never leaks into a value.
-import { type FieldPiece, type FieldStream, PieceList, StrippedValue } from "./fields";
+import { BufferedFieldStream } from "./fields";
 
 const TAG = /^<(\/?)([A-Za-z_][\w.-]*)(?:\s[^<>]*?)?(\/?)>$/;
 /** A prefix that may still grow into a tag. */
 const PARTIAL_TAG = /^<\/?(?:[A-Za-z_][\w.-]*(?:\s[^<>]*)?\/?)?$/;
 const MAX_TAG = 200;
 
-export class XmlFieldStream implements FieldStream {
-  private readonly out = new PieceList();
-  private readonly value = new StrippedValue(this.out);
-  private buffer = "";
+export class XmlFieldStream extends BufferedFieldStream {
   /** The output field being written, and how deep inside it nested tags are. */
   private open: string | null = null;
   private nested = 0;
 
-  constructor(private readonly outputFields: readonly string[]) {}
-
-  push(text: string): FieldPiece[] {
-    this.buffer += text;
-    this.drain(false);
-    return this.out.take();
+  constructor(private readonly outputFields: readonly string[]) {
+    super();
   }
 
-  end(): FieldPiece[] {
-    this.drain(true);
-    this.value.text(this.buffer);
-    this.buffer = "";
-    this.value.close();
-    return this.out.take();
-  }
-
-  private drain(final: boolean): void {
+  protected drain(final: boolean): void {
     while (this.buffer) {
       const lt = this.buffer.indexOf("<");
       if (lt < 0) {
