@@ -176,6 +176,7 @@ async function scenario(server: DevServer, mode: Mode, n: number, label: string)
 /** One run whose LM streams `tokens` tokens per field as fast as it can; then a replay of its log. */
 async function burst(server: DevServer, setLm: (cfg: { delayMs: number; tokens: number }) => Promise<void>): Promise<Row[]> {
   await setLm({ delayMs: 0, tokens: 5000 });
+  const cpu0 = workerdCpuS(server.pid);
   const sample: RunSample = { ok: true, tokenLagMs: [], lmEndLagMs: [], totalMs: NaN, lmCalls: 0, received: 0 };
   const t0 = nowUs();
   let lmFirst = 0n;
@@ -195,6 +196,7 @@ async function burst(server: DevServer, setLm: (cfg: { delayMs: number; tokens: 
   await follow(new Response(res.body!.pipeThrough(lmTimes)), t0, sample);
   const lmMs = Number(lmLast - lmFirst) / 1000;
   const [logged] = await summaries(server.url, [sample.runId!]);
+  const cpu = workerdCpuS(server.pid) - cpu0;
   const firstByte: number[] = [];
   for (let i = 0; i < 10; i++) {
     const t = nowUs();
@@ -210,6 +212,7 @@ async function burst(server: DevServer, setLm: (cfg: { delayMs: number; tokens: 
       bench: `one run of ${logged.events} events (attached)`,
       "run ÷ LM time p50": round(sample.totalMs / Math.max(lmMs, 1)),
       "appends/run p50 (max)": String(logged.appends ?? "–"),
+      "CPU µs/event": Math.round((cpu * 1e6) / logged.events),
       lost: sample.ok && sample.received === logged.events ? 0 : 1,
       note: `LM streamed for ${round(lmMs)} ms; the run took ${round(sample.totalMs)} ms; replay first byte p50 ${round(percentile(firstByte, 50))} ms`,
     },
