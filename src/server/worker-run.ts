@@ -1,6 +1,6 @@
 // A run driven inside a Worker request (attached stream or sync call): the
-// shared driver runs here, each event goes to `onEvent` at once and, batched
-// and in order, to the run's Durable Object. The object can stop us: a cancel
+// shared driver runs here, each event's frame goes to `onFrame` at once and,
+// batched in time windows and in order, to the run's Durable Object. The object can stop us: a cancel
 // arrives over a control stream (or in any append reply), and an append reply
 // saying the log is closed (the object marked the run ended) aborts the run.
 import type { RunEvent } from "../dspy/events";
