@@ -80,11 +80,8 @@ async function callProgram(
   }
   const init = newRun(scope.env, program, "sync", inputs);
   const runId = init.run_id;
-  const stub = runStub(scope.env, runId);
-  const ready = stub.init(init);
-  ready.catch((e) => console.error(`run ${runId}: its object could not be created`, e));
   const progress = progressReporter(ctx);
-  const run = runInWorker({ env: scope.env, stub, runId, program, inputs, ready, onFrame: (_frame, event) => progress?.(event) });
+  const run = runInWorker({ env: scope.env, init, program, onFrame: (_frame, event) => progress?.(event) });
   scope.waitUntil(run.catch(() => {}));
   // A client's cancellation of the call cancels the run (its LM request aborts).
   const onAbort = () => void runStub(scope.env, runId).cancel().catch(() => {});

@@ -9,6 +9,7 @@ import { logBatchMs, type ServerEnv } from "./env";
 import { SEQ_GRANT_AHEAD, framed, frameSize, toLogBatch, type FramedEvent } from "./log-batch";
 import { driveRun, type RunOutcome } from "./run-driver";
 import { MAX_BATCH_CHARS, type RunObject } from "./run-object";
+import type { RunInit } from "./run-types";
 import type { Program } from "../programs/define";
 import { runStub } from "./request";
 import { eventFrame } from "./sse";
@@ -18,23 +19,21 @@ export const DRIVER_HEARTBEAT_MS = 10_000;
 
 export interface WorkerRunOptions {
   env: ServerEnv;
-  stub: DurableObjectStub<RunObject>;
-  runId: string;
+  /** The run (validated inputs included); its object is created here. */
+  init: RunInit;
   program: Program;
-  inputs: Record<string, unknown>;
-  /**
-   * The object's `init` call, started but not awaited, so the client's first
-   * byte does not wait for it; the first append waits instead.
-   */
-  ready: Promise<unknown>;
   /** Called with each event's SSE frame as soon as the client may see it (normally at once). */
   onFrame?: (frame: string, event: RunEvent) => void;
 }
 
 export async function runInWorker(o: WorkerRunOptions): Promise<RunOutcome> {
+  const runId = o.init.run_id;
   // A stub whose object was reset throws from then on: a failed call gets a fresh one.
-  let stub = o.stub;
-  const freshStub = () => (stub = runStub(o.env, o.runId));
+  let stub = runStub(o.env, runId);
+  const freshStub = () => (stub = runStub(o.env, runId));
+  // The object's creation is not awaited: the run starts (and its client's first
+  // byte goes out) at once, and the first append waits for it, so the log misses nothing.
+  const ready = stub.init(o.init);
   const abort = new AbortController();
   const stop = (why: string, name = "AbortError") => abort.abort(new DOMException(why, name));
   let lastContact = Date.now();
@@ -42,11 +41,7 @@ export async function runInWorker(o: WorkerRunOptions): Promise<RunOutcome> {
   // (it numbers a run_end it must write for us past that). Beyond it, frames wait.
   let granted = SEQ_GRANT_AHEAD;
   let held: FramedEvent[] = [];
-  let lastShown = 0;
-  const show = (item: FramedEvent) => {
-    lastShown = item.event.seq;
-    o.onFrame?.(item.frame, item.event);
-  };
+  const show = (item: FramedEvent) => o.onFrame?.(item.frame, item.event);
   // run_end is shown only once stored, so the client's last word is always the log's.
   const showable = (item: FramedEvent, stored: number) =>
     item.event.type === "run_end" ? item.event.seq <= stored : item.event.seq <= granted;
@@ -61,28 +56,28 @@ export async function runInWorker(o: WorkerRunOptions): Promise<RunOutcome> {
   // our later events are not part of the run any more, on any channel.
   let disowned = false;
   let logMissing: unknown = null;
-  o.ready.catch((e) => {
+  ready.catch((e) => {
+    console.error(`run ${runId}: its object could not be created`, e);
     logMissing = e;
     stop(`The run's log could not be created: ${(e as Error)?.message ?? e}`, "RunLogError");
   });
   const batcher = new Batcher<FramedEvent>(
     async (items) => {
-      await o.ready.catch(() => {});
+      await ready.catch(() => {});
       // Nothing can be stored without a log; the run ends at once (see above).
       if (logMissing) return "stop";
       const reply = await stub.appendBatch(toLogBatch(items));
       lastContact = Date.now();
-      if (reply.rejected) throw new Error(`run ${o.runId}: the log refused a batch: ${reply.rejected}`);
+      if (reply.rejected) throw new Error(`run ${runId}: the log refused a batch: ${reply.rejected}`);
       granted = Math.max(granted, reply.granted_seq);
       if (!reply.closed_before) release(reply.last_seq);
       if (reply.cancel) stop("The run was cancelled");
       if (reply.closed_before || (reply.finished && items.at(-1)?.event.type !== "run_end")) {
         disowned = true;
         stop("The run was ended by its Durable Object");
-        // Our client saw events the log does not have: it still gets the end, numbered after them.
+        // Our client still gets the log's end: the object numbered it past every seq we were granted.
         if (reply.end_json) {
-          const stored = JSON.parse(reply.end_json) as RunEvent;
-          const end = { ...stored, seq: Math.max(lastShown, stored.seq - 1) + 1 };
+          const end = JSON.parse(reply.end_json) as RunEvent;
           o.onFrame?.(eventFrame(end), end);
         }
         return "stop";
@@ -93,7 +88,7 @@ export async function runInWorker(o: WorkerRunOptions): Promise<RunOutcome> {
       maxBatchSize: MAX_BATCH_CHARS,
       sizeOf: frameSize,
       onError: (e, attempt) => {
-        console.warn(`run ${o.runId}: append failed (attempt ${attempt + 1}): ${(e as Error).message}`);
+        console.warn(`run ${runId}: append failed (attempt ${attempt + 1}): ${(e as Error).message}`);
         freshStub();
       },
     },
@@ -111,9 +106,9 @@ export async function runInWorker(o: WorkerRunOptions): Promise<RunOutcome> {
   const control = listenForCancel(() => stub, freshStub, () => stop("The run was cancelled"));
   try {
     const outcome = await driveRun({
-      runId: o.runId,
+      runId,
       program: o.program,
-      inputs: o.inputs,
+      inputs: o.init.inputs,
       env: o.env,
       signal: abort.signal,
       emit: (event) => {

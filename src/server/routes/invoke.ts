@@ -5,8 +5,8 @@ import { AdapterParseError, LMError } from "../../dspy/errors";
 import type { Program } from "../../programs/define";
 import { ApiError } from "../api-error";
 import type { RunMode } from "../run-types";
-import { newRun, readJsonObject, requireProgram, runStub, validateInputs, type AppContext, type AppEnv } from "../request";
-import { SSE_HEADERS, SseWriter, retryFrame } from "../sse";
+import { attachedStream } from "../attached-stream";
+import { newRun, readJsonObject, requireProgram, validateInputs, type AppContext, type AppEnv } from "../request";
 import { runInWorker } from "../worker-run";
 
 /** Largest sync answer (`POST /{program}`) in UTF-8 bytes; larger ones are a clear 502, never cut. */
@@ -16,19 +16,11 @@ function utf8Length(text: string): number {
   return text.length * 3 <= MAX_SYNC_ANSWER_BYTES ? text.length : new TextEncoder().encode(text).byteLength;
 }
 
-/**
- * Validates the request and starts creating the run's object. The creation is
- * not awaited: the run starts (and the client gets its first events) at once,
- * and the driver's first append waits for it, so the log misses nothing.
- */
+/** Validates the request: the program and its inputs, as a new run. */
 async function prepare(c: AppContext, mode: RunMode) {
   const program = requireProgram(c.req.param("program")!);
   const inputs = validateInputs(program, await readJsonObject(c));
-  const init = newRun(c.env, program, mode, inputs);
-  const stub = runStub(c.env, init.run_id);
-  const ready = stub.init(init);
-  ready.catch((e) => console.error(`run ${init.run_id}: its object could not be created`, e));
-  return { program, inputs, runId: init.run_id, stub, ready };
+  return { program, init: newRun(c.env, program, mode, inputs) };
 }
 
 /** How a failed sync run answers: the LM's fault is a 502 (or its 429), anything else a 500. */
@@ -48,20 +40,13 @@ function failure(program: Program, runId: string, status: string, error: unknown
 
 export const invokeRoutes = new Hono<AppEnv>()
   .post("/:program/stream", async (c) => {
-    const { program, inputs, runId, stub, ready } = await prepare(c, "attached");
-    // Writes are never awaited: the Response must go out before the first one
-    // completes, and a client that left must not stop the run (it keeps appending).
-    const sse = new SseWriter();
-    sse.send(retryFrame());
-    const run = runInWorker({ env: c.env, stub, runId, program, inputs, ready, onFrame: (frame) => sse.send(frame) })
-      .catch((e) => console.error(`attached run ${runId} failed outside the program`, e))
-      .finally(() => sse.close());
-    c.executionCtx.waitUntil(run);
-    return new Response(sse.readable, { headers: { ...SSE_HEADERS, "X-Run-Id": runId } });
+    const { program, init } = await prepare(c, "attached");
+    return attachedStream(c.env, init, program, (p) => c.executionCtx.waitUntil(p));
   })
   .post("/:program", async (c) => {
-    const { program, inputs, runId, stub, ready } = await prepare(c, "sync");
-    const run = runInWorker({ env: c.env, stub, runId, program, inputs, ready });
+    const { program, init } = await prepare(c, "sync");
+    const runId = init.run_id;
+    const run = runInWorker({ env: c.env, init, program });
     // If the caller hangs up, the run still gets the platform's grace period to finish and be logged.
     c.executionCtx.waitUntil(run.catch(() => {}));
     const { end, error, outputs } = await run;
