@@ -54,6 +54,18 @@ export interface RunState {
   granted_seq: number;
 }
 
+/** What an append did: the frames it stored (seqs first..last; none for a heartbeat, a re-sent batch or a closed log). */
+export interface Appended {
+  /** The log was already closed: nothing was stored. */
+  closed: boolean;
+  cancelRequested: boolean;
+  frames: string;
+  first: number;
+  last: number;
+  /** Drivers may now show events up to this seq before they are stored. */
+  granted: number;
+}
+
 /** Columns added after round 1, with their defaults for logs created before them. */
 const ADDED_COLUMNS = { granted_seq: "INTEGER NOT NULL DEFAULT 0", appends: "INTEGER NOT NULL DEFAULT 0" };
 
@@ -164,18 +176,22 @@ export class RunLog {
    * Stores a batch that continues the log exactly (its first new event is
    * last_seq + 1; events already stored, from a retried batch, are skipped; a
    * gap is a driver bug and throws) and returns the frames it stored, for
-   * fan-out. `jumpTo` lets the object itself number a closing run_end past the
-   * seqs it granted a driver that died (see SEQ_GRANT_AHEAD).
+   * fan-out, with what the driver needs to know (one read of the run row per
+   * append: this is the hot path). A closed log stores nothing and says so; an
+   * empty batch is a heartbeat. `jumpTo` lets the object itself number a
+   * closing run_end past the seqs it granted a driver that died (see
+   * SEQ_GRANT_AHEAD). Null when the run does not exist.
    */
-  append(batch: LogBatch, now: number, jumpTo?: number): { frames: string; first: number; last: number; granted: number } {
+  append(batch: LogBatch, now: number, jumpTo?: number): Appended | null {
     const r = this.liveRow();
-    if (!r) throw new Error("append to a run that was never initialized");
+    if (!r) return null;
+    const cancelRequested = r.cancel_requested_at !== null;
+    if (r.status !== "running") return { closed: true, cancelRequested, frames: "", first: 0, last: r.last_seq, granted: r.granted_seq };
     const skip = Math.max(0, r.last_seq + 1 - batch.first_seq);
     if (skip >= batch.types.length) {
       this.touch(now);
-      return { frames: "", first: 0, last: r.last_seq, granted: r.granted_seq };
+      return { closed: false, cancelRequested, frames: "", first: 0, last: r.last_seq, granted: r.granted_seq };
     }
-    if (r.status !== "running") throw new Error(`run ${r.run_id} is ${r.status}; no more events accepted`);
     const first = batch.first_seq + skip;
     if (first !== r.last_seq + 1 && first !== jumpTo) {
       throw new Error(`run ${r.run_id}: event seq ${first} does not follow ${r.last_seq} (gap in the log)`);
@@ -205,7 +221,7 @@ export class RunLog {
         granted_seq = MAX(granted_seq, ?) WHERE id = 1`,
       last, now, JSON.stringify(counts), JSON.stringify(usage), last + SEQ_GRANT_AHEAD,
     );
-    return { frames, first, last, granted: Math.max(r.granted_seq, last + SEQ_GRANT_AHEAD) };
+    return { closed: false, cancelRequested, frames, first, last, granted: Math.max(r.granted_seq, last + SEQ_GRANT_AHEAD) };
   }
 
   /** Rows of whole frames, each under ROW_MAX_CHARS (a frame alone is at most MAX_EVENT_BYTES). */

@@ -7,7 +7,7 @@ import type { EventOf, FinalStatus, RunEvent } from "../dspy/events";
 import { Batcher } from "./batcher";
 import { logBatchMs, retentionMs, secretsOf, type ServerEnv } from "./env";
 import { framed, frameSize, toLogBatch, type FramedEvent, type LogBatch } from "./log-batch";
-import { RunLog } from "./run-log";
+import { RunLog, type Appended } from "./run-log";
 import { driveRun } from "./run-driver";
 import type { AppendResult, Feedback, RunInit, RunSummary } from "./run-types";
 import { readFeedback, writeFeedback } from "./run-feedback";
@@ -102,25 +102,20 @@ export class RunObject extends DurableObject<ServerEnv> {
    * ahead of the log it may show its client events. An empty batch is a heartbeat.
    */
   async appendBatch(batch: LogBatch): Promise<AppendResult> {
-    const run = this.log.state();
-    if (!run) throw new Error("append: no such run");
-    if (run.status !== "running") {
-      return { last_seq: run.last_seq, granted_seq: run.granted_seq, cancel: false, finished: true, closed_before: true, end_json: this.log.lastEventJson() ?? undefined };
-    }
-    if (batch.types.length === 0) {
-      this.log.touch(Date.now());
-      return { last_seq: run.last_seq, granted_seq: run.granted_seq, cancel: run.cancel_requested_at !== null, finished: false };
-    }
-    let stored: ReturnType<RunLog["append"]>;
+    let stored: Appended | null;
     try {
       stored = this.log.append(batch, Date.now());
     } catch (e) {
+      const run = this.log.state()!;
       return { last_seq: run.last_seq, granted_seq: run.granted_seq, cancel: false, finished: false, rejected: (e as Error).message };
     }
+    if (!stored) throw new Error("append: no such run");
+    const reply = { last_seq: stored.last, granted_seq: stored.granted, cancel: stored.cancelRequested };
+    if (stored.closed) return { ...reply, cancel: false, finished: true, closed_before: true, end_json: this.log.lastEventJson() ?? undefined };
     if (stored.frames) this.fanOut(stored.frames, stored.first, stored.last);
     const ended = !!batch.end && batch.end.seq >= stored.first && stored.frames !== "";
     if (ended) this.finished(batch.end!);
-    return { last_seq: stored.last, granted_seq: stored.granted, cancel: run.cancel_requested_at !== null, finished: ended };
+    return { ...reply, finished: ended };
   }
 
   /** A stream that receives `cancel\n` when the run is cancelled: the attached driver's abort line. */
@@ -189,10 +184,9 @@ export class RunObject extends DurableObject<ServerEnv> {
 
   /** Stores a durable batch; false once the log is closed. */
   private storeDurable(driver: DurableDriver, items: FramedEvent[]): boolean {
-    const run = this.log.state();
-    if (!run || run.status !== "running") return false;
     const batch = toLogBatch(items);
     const stored = this.log.append(batch, Date.now());
+    if (!stored || stored.closed) return false;
     const last = items[items.length - 1].event.seq;
     driver.unstored = driver.unstored.filter((i) => i.event.seq > last);
     driver.granted = stored.granted;
@@ -318,7 +312,8 @@ export class RunObject extends DurableObject<ServerEnv> {
       now,
     ) as EventOf<"run_end">;
     const item = framed(end);
-    const stored = this.log.append(toLogBatch([item]), now, seq);
+    // Called for a running log only (the alarm checked), so it is stored.
+    const stored = this.log.append(toLogBatch([item]), now, seq)!;
     this.fanOut(stored.frames, seq, seq);
     this.finished(end);
   }
