@@ -5,8 +5,8 @@
 // start of a secret is held back (StreamRedactor) and shown with the next delta
 // of its call, or as one last delta just before the call's lm_end.
 import type { EventDraft, RunEvent } from "../dspy/events";
-import { StreamRedactor, activeSecrets } from "./redact";
-import { redactEvent, truncateEvent } from "./truncate";
+import { StreamRedactor, activeSecrets, redactValue } from "./redact";
+import { truncateEvent } from "./truncate";
 
 /** Deltas shorter than this cannot reach MAX_EVENT_BYTES, whatever their other (short) fields. */
 const SMALL_DELTA_CHARS = 10_000;
@@ -33,7 +33,8 @@ export class EventStamper {
   stamp(draft: EventDraft, ts = Date.now()): RunEvent {
     if (draft.type === "lm_delta" && this.secrets.length === 0) return this.stampDelta(draft, ts);
     const event = { ...draft, run_id: this.runId, seq: ++this.seq, ts } as RunEvent;
-    return truncateEvent(redactEvent(event, this.secrets));
+    // this.secrets are already the active ones (sorted, deduplicated): not recomputed per event.
+    return truncateEvent(redactValue(event, this.secrets));
   }
 
   /** A delta whose text StreamRedactor already redacted: no second pass over the event (the hot path). */

@@ -2,7 +2,6 @@
 // cutting large values with an explicit marker instead of dropping them, and
 // removes secrets wherever they might have leaked into a value.
 import { TRUNCATED_MARKER, type RunEvent } from "../dspy/events";
-import { activeSecrets, redactValue } from "./redact";
 
 /** Largest serialized event we emit, in UTF-8 bytes; well under the 2 MB row limit. */
 export const MAX_EVENT_BYTES = 1_000_000;
@@ -51,11 +50,3 @@ export function truncateEvent(event: RunEvent, maxBytes = MAX_EVENT_BYTES): RunE
   return minimal as RunEvent;
 }
 
-/**
- * Replaces every occurrence of a secret in the event's string values (the rule
- * of redact.ts). Cheap when nothing matches: one serialization and a substring
- * test per secret.
- */
-export function redactEvent(event: RunEvent, secrets: readonly string[]): RunEvent {
-  return redactValue(event, activeSecrets(secrets));
-}
