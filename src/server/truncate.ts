@@ -1,6 +1,6 @@
 // Keeps every event small enough for one SQLite row (2 MB) and one SSE frame,
-// cutting large values with an explicit marker instead of dropping them, and
-// removes secrets wherever they might have leaked into a value.
+// cutting large values with an explicit marker instead of dropping them
+// (secrets are redact.ts's).
 import { TRUNCATED_MARKER, type RunEvent } from "../dspy/events";
 
 /** Largest serialized event we emit, in UTF-8 bytes; well under the 2 MB row limit. */
